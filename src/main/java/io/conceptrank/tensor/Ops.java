@@ -1,0 +1,119 @@
+package io.conceptrank.tensor;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import java.util.Arrays;
+
+/**
+ * Tensor functions the architectures share and DJL lacks as single ops.
+ *
+ * <p>Every result lives in the manager of the activation passed in, never in a parameter's
+ * manager: an op called on a weight would otherwise land in the model's manager and leak once per
+ * step (see {@link #local}).
+ */
+public final class Ops {
+
+    private Ops() {}
+
+    /** Moves {@code derived} (an op result computed from a weight) into the manager of {@code activation}. */
+    public static NDArray local(NDArray derived, NDArray activation) {
+        if (derived.getManager() != activation.getManager()) {
+            derived.attach(activation.getManager());
+        }
+        return derived;
+    }
+
+    /** SiLU (swish): x * sigmoid(x). */
+    public static NDArray silu(NDArray x) {
+        return x.mul(Activation.sigmoid(x));
+    }
+
+    /** CLIP's QuickGELU: x * sigmoid(1.702 x). */
+    public static NDArray quickGelu(NDArray x) {
+        return x.mul(Activation.sigmoid(x.mul(1.702f)));
+    }
+
+    /** The exact (erf) GELU, as torch.nn.functional.gelu. */
+    public static NDArray gelu(NDArray x) {
+        return Activation.gelu(x);
+    }
+
+    /** LayerNorm over the last dimension. */
+    public static NDArray layerNorm(NDArray x, NDArray weight, NDArray bias, float eps) {
+        return ai.djl.nn.norm.LayerNorm.layerNorm(x, new Shape(x.getShape().tail()), weight, bias, eps)
+                .singletonOrThrow();
+    }
+
+    /**
+     * GroupNorm over {@code x} of shape [N, C, ...]: statistics per sample and group of C/groups
+     * channels, biased variance as torch.nn.GroupNorm, then a per-channel affine transform.
+     */
+    public static NDArray groupNorm(NDArray x, int groups, NDArray weight, NDArray bias, float eps) {
+        Shape shape = x.getShape();
+        long n = shape.get(0);
+        long c = shape.get(1);
+        if (c % groups != 0) {
+            throw new IllegalArgumentException("GroupNorm: " + c + " channels do not split into " + groups + " groups");
+        }
+        NDArray grouped = x.reshape(n, groups, -1);
+        NDArray mean = grouped.mean(new int[] {2}, true);
+        NDArray centered = grouped.sub(mean);
+        NDArray variance = centered.square().mean(new int[] {2}, true);
+        NDArray normalized = centered.div(variance.add(eps).sqrt()).reshape(shape);
+        long[] affineShape = new long[shape.dimension()];
+        Arrays.fill(affineShape, 1);
+        affineShape[1] = c;
+        if (weight != null) {
+            normalized = normalized.mul(local(weight.reshape(affineShape), x));
+        }
+        if (bias != null) {
+            normalized = normalized.add(local(bias.reshape(affineShape), x));
+        }
+        return normalized;
+    }
+
+    /**
+     * Multi-head scaled dot-product attention, softmax(q k^T / sqrt(d) + mask) v.
+     *
+     * @param q [B, Lq, C]
+     * @param k [B, Lk, C]
+     * @param v [B, Lk, C]
+     * @param mask additive mask broadcastable to [B, heads, Lq, Lk], or null
+     * @param heads number of heads; C must divide by it
+     * @return [B, Lq, C]
+     */
+    public static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray mask, int heads) {
+        long b = q.getShape().get(0);
+        long lq = q.getShape().get(1);
+        long c = q.getShape().get(2);
+        if (c % heads != 0) {
+            throw new IllegalArgumentException("attention: width " + c + " does not split into " + heads + " heads");
+        }
+        long d = c / heads;
+        NDArray qh = splitHeads(q, heads);
+        NDArray kh = splitHeads(k, heads);
+        NDArray vh = splitHeads(v, heads);
+        NDArray scores = qh.matMul(kh.transpose(0, 1, 3, 2)).mul((float) (1.0 / Math.sqrt(d)));
+        if (mask != null) {
+            scores = scores.add(mask);
+        }
+        NDArray out = scores.softmax(-1).matMul(vh);
+        return out.transpose(0, 2, 1, 3).reshape(b, lq, c);
+    }
+
+    private static NDArray splitHeads(NDArray x, int heads) {
+        Shape s = x.getShape();
+        return x.reshape(s.get(0), s.get(1), heads, s.get(2) / heads).transpose(0, 2, 1, 3);
+    }
+
+    /** Additive causal mask [L, L]: 0 on and below the diagonal, -inf above, as CLIP's text tower. */
+    public static NDArray causalMask(NDManager manager, int length) {
+        Shape shape = new Shape(length, length);
+        NDArray rows = manager.arange(length).reshape(length, 1);
+        NDArray cols = manager.arange(length).reshape(1, length);
+        return NDArrays.where(cols.gt(rows), manager.full(shape, Float.NEGATIVE_INFINITY), manager.zeros(shape));
+    }
+}
