@@ -70,13 +70,13 @@ public final class Engines {
             inferenceEngine = TENSORRT;
             inferenceReason = "TensorRT " + tensorrt.version() + " loaded";
         } else {
-            inferenceReason = "TensorRT unavailable, falling back to PyTorch: " + tensorrt.reason();
+            inferenceReason = "TensorRT unavailable, falling back to PyTorch"; // tensorrt.reason() says why
         }
 
         EngineInfo info = new EngineInfo(pytorch, tensorrt, cudaGpus, device, deviceReason, inferenceEngine, inferenceReason);
         log.info("Device: {} ({})", device, deviceReason);
         if (preference == EnginePreference.TENSORRT && !tensorrt.available()) {
-            log.warn("conceptrank.engine is tensorrt, but {}", inferenceReason);
+            log.warn("conceptrank.engine is tensorrt, but {}: {}", inferenceReason, tensorrt.reason());
         } else {
             log.info("Inference engine: {} ({})", inferenceEngine, inferenceReason);
         }
