@@ -1,0 +1,19 @@
+package io.conceptrank;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+
+/**
+ * The ConceptRank server. Settings come from the top-level {@code application.yml}: Maven packages it
+ * as the jar's defaults, and Spring Boot's standard {@code file:./application.yml} location lets the
+ * copy in the working directory override them.
+ */
+@SpringBootApplication
+@ConfigurationPropertiesScan
+public class ConceptRankApplication {
+
+    public static void main(String[] args) {
+        SpringApplication.run(ConceptRankApplication.class, args);
+    }
+}
