@@ -69,6 +69,7 @@ public final class CraftedSafetensors {
 
     /** A file whose length field says {@code headerLength}, whatever follows. */
     public static Path write(Path file, long headerLength, byte[] header, byte[] data) throws IOException {
+        Files.createDirectories(file.toAbsolutePath().getParent());
         try (OutputStream out = Files.newOutputStream(file)) {
             out.write(littleEndian(headerLength));
             out.write(header);
