@@ -65,7 +65,7 @@ public final class TextToImage {
 
     public TextToImage(StableDiffusion model, String modelName) {
         this.model = model;
-        this.prompts = new PromptEncoder(model.tokenizer(), model.textEncoder());
+        this.prompts = model.promptEncoder();
         this.modelName = modelName;
     }
 
@@ -78,9 +78,8 @@ public final class TextToImage {
         request.validate(multiple);
         try (NDManager manager = model.manager().newSubManager()) {
             int b = request.batchSize();
-            NDArray cond = prompts.encode(manager, Collections.nCopies(b, request.prompt()), tokens).lastHiddenState();
-            NDArray uncond = prompts.encode(manager, Collections.nCopies(b, request.negativePrompt()), tokens)
-                    .lastHiddenState();
+            NDArray cond = prompts.conditioning(manager, Collections.nCopies(b, request.prompt()), tokens);
+            NDArray uncond = prompts.conditioning(manager, Collections.nCopies(b, request.negativePrompt()), tokens);
             NDArray xT = initialNoise(manager, request.seed(), b, request.height() / model.vaeScale(),
                     request.width() / model.vaeScale());
             DdimScheduler sampler = new DdimScheduler(model.schedule(), request.steps(), request.eta());

@@ -7,27 +7,35 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import io.conceptrank.model.clip.ClipConfig;
 import io.conceptrank.model.scheduler.DdimScheduler;
 import io.conceptrank.model.scheduler.NoiseSchedule;
 import io.conceptrank.model.io.SafetensorsFile;
-import io.conceptrank.model.tokenizer.ClipTokenizer;
-import io.conceptrank.model.unet.UNetConfig;
-import io.conceptrank.model.vae.VaeConfig;
 import io.conceptrank.testing.Fixtures;
+import io.conceptrank.model.pkg.ModelPackage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * A whole single-file SD checkpoint from prompt text through CFG DDIM sampling to decoded images,
  * against every stage the reference run stored, for each fixture folder of that kind.
  */
 class StableDiffusionPipelineParityTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path tmp;
 
     private static final double ATOL = 1e-4;
     private static final double ATOL_FREE_RUNNING = 1e-3;
@@ -40,23 +48,47 @@ class StableDiffusionPipelineParityTest {
         return folders.stream().map(f -> DynamicTest.dynamicTest(f.toString(), () -> check(f)));
     }
 
-    static StableDiffusion load(Fixtures.Folder folder) {
+    /**
+     * Loads the fixture checkpoint the way users load models: as a model package whose manifest
+     * names the checkpoint and, since the tiny configs are not a standard family's, a config per part.
+     */
+    static StableDiffusion load(Fixtures.Folder folder, Path packageDir) throws IOException {
         JsonNode c = folder.config();
         JsonNode ld = c.path("latent_diffusion");
-        NoiseSchedule schedule = new NoiseSchedule(NoiseSchedule.BetaSchedule.fromCompVis(ld.path("beta_schedule").asString()),
-                ld.path("num_timesteps").asInt(), ld.path("linear_start").asDouble(), ld.path("linear_end").asDouble());
-        StableDiffusion.Configs configs = new StableDiffusion.Configs(
-                ClipConfig.Text.fromHf(c.path("text_encoder").path("hf_config")),
-                UNetConfig.fromLdm(c.path("unet").path("params")),
-                VaeConfig.fromLdm(c.path("vae").path("params")).withScaleFactor(ld.path("scale_factor").asDouble()),
-                schedule);
-        return StableDiffusion.loadSingleFile(folder.file(c.path("checkpoint").asString()), configs,
-                ClipTokenizer.loadDefault(), null, null, Device.cpu());
+        String checkpoint = folder.file(c.path("checkpoint").asString()).toString();
+        ObjectNode vae = ((ObjectNode) c.path("vae").path("params")).deepCopy();
+        vae.put("scale_factor", ld.path("scale_factor").asDouble());
+        write(packageDir.resolve("unet.json"), c.path("unet").path("params"));
+        write(packageDir.resolve("vae.json"), vae);
+        write(packageDir.resolve("text_encoder.json"), c.path("text_encoder").path("hf_config"));
+        ObjectNode scheduler = JSON.createObjectNode()
+                .put("num_train_timesteps", ld.path("num_timesteps").asInt())
+                .put("beta_start", ld.path("linear_start").asDouble())
+                .put("beta_end", ld.path("linear_end").asDouble())
+                .put("beta_schedule", NoiseSchedule.BetaSchedule.fromCompVis(ld.path("beta_schedule").asString())
+                        == NoiseSchedule.BetaSchedule.SCALED_LINEAR ? "scaled_linear" : "linear")
+                .put("steps_offset", 1);
+        write(packageDir.resolve("scheduler.json"), scheduler);
+        ObjectNode manifest = JSON.createObjectNode().put("family", "toy").put("checkpoint", checkpoint);
+        ObjectNode parts = manifest.putObject("parts");
+        for (String part : List.of("unet", "vae", "text_encoder")) {
+            parts.putObject(part).put("format", "single-file").put("path", checkpoint).put("config", part + ".json");
+        }
+        parts.putObject("scheduler").put("format", "json").put("path", "scheduler.json");
+        write(packageDir.resolve(ModelPackage.MANIFEST), manifest);
+        try (ModelPackage pkg = ModelPackage.open(packageDir)) {
+            return ModelLoader.load(pkg, Device.cpu());
+        }
     }
 
-    private void check(Fixtures.Folder folder) {
+    private static void write(Path file, JsonNode node) throws IOException {
+        Files.writeString(file, JSON.writeValueAsString(node));
+    }
+
+    private void check(Fixtures.Folder folder) throws IOException {
         JsonNode c = folder.config();
-        try (StableDiffusion sd = load(folder);
+        Path packageDir = Files.createDirectories(tmp.resolve(folder.toString()));
+        try (StableDiffusion sd = load(folder, packageDir);
                 SafetensorsFile ref = SafetensorsFile.open(folder.file("inputs_outputs.safetensors"));
                 NDManager m = NDManager.newBaseManager()) {
             TextToImage pipeline = new TextToImage(sd, "fixture");
@@ -75,8 +107,8 @@ class StableDiffusionPipelineParityTest {
                     .containsExactly(ref.load("uncond_input_ids", m).toIntArray());
 
             // 2. text hidden states
-            NDArray cond = encoder.encodeIds(ids, LearnedTokens.none()).lastHiddenState();
-            NDArray uncond = encoder.encodeIds(uncondIds, LearnedTokens.none()).lastHiddenState();
+            NDArray cond = encoder.conditioning(encoder.encodeIds(ids, LearnedTokens.none()));
+            NDArray uncond = encoder.conditioning(encoder.encodeIds(uncondIds, LearnedTokens.none()));
             assertClose("cond_hidden_states", cond, ref.load("cond_hidden_states", m), ATOL);
             assertClose("uncond_hidden_states", uncond, ref.load("uncond_hidden_states", m), ATOL);
 

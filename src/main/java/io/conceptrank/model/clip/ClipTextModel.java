@@ -77,6 +77,14 @@ public final class ClipTextModel extends Module {
     }
 
     /**
+     * The final LayerNorm on its own, for conditioning on an earlier layer: SD 2.x and the web
+     * UIs' "CLIP skip" use the penultimate layer's output, normalized.
+     */
+    public NDArray finalLayerNorm(NDArray hidden) {
+        return final_layer_norm.forward(hidden);
+    }
+
+    /**
      * The state at each row's first end-of-text token. Not at argmax(ids), as OpenAI's code and
      * HF's legacy path do: a placeholder id above 49407 would win the argmax.
      */
