@@ -2,7 +2,6 @@ package io.conceptrank.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -10,8 +9,8 @@ import ai.djl.ndarray.types.DataType;
 import io.conceptrank.model.scheduler.DdimScheduler;
 import io.conceptrank.model.scheduler.NoiseSchedule;
 import io.conceptrank.model.io.SafetensorsFile;
+import io.conceptrank.testing.FixtureModels;
 import io.conceptrank.testing.Fixtures;
-import io.conceptrank.model.pkg.ModelPackage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,16 +22,12 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.ObjectMapper;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * A whole single-file SD checkpoint from prompt text through CFG DDIM sampling to decoded images,
  * against every stage the reference run stored, for each fixture folder of that kind.
  */
 class StableDiffusionPipelineParityTest {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path tmp;
@@ -48,47 +43,10 @@ class StableDiffusionPipelineParityTest {
         return folders.stream().map(f -> DynamicTest.dynamicTest(f.toString(), () -> check(f)));
     }
 
-    /**
-     * Loads the fixture checkpoint the way users load models: as a model package whose manifest
-     * names the checkpoint and, since the tiny configs are not a standard family's, a config per part.
-     */
-    static StableDiffusion load(Fixtures.Folder folder, Path packageDir) throws IOException {
-        JsonNode c = folder.config();
-        JsonNode ld = c.path("latent_diffusion");
-        String checkpoint = folder.file(c.path("checkpoint").asString()).toString();
-        ObjectNode vae = ((ObjectNode) c.path("vae").path("params")).deepCopy();
-        vae.put("scale_factor", ld.path("scale_factor").asDouble());
-        write(packageDir.resolve("unet.json"), c.path("unet").path("params"));
-        write(packageDir.resolve("vae.json"), vae);
-        write(packageDir.resolve("text_encoder.json"), c.path("text_encoder").path("hf_config"));
-        ObjectNode scheduler = JSON.createObjectNode()
-                .put("num_train_timesteps", ld.path("num_timesteps").asInt())
-                .put("beta_start", ld.path("linear_start").asDouble())
-                .put("beta_end", ld.path("linear_end").asDouble())
-                .put("beta_schedule", NoiseSchedule.BetaSchedule.fromCompVis(ld.path("beta_schedule").asString())
-                        == NoiseSchedule.BetaSchedule.SCALED_LINEAR ? "scaled_linear" : "linear")
-                .put("steps_offset", 1);
-        write(packageDir.resolve("scheduler.json"), scheduler);
-        ObjectNode manifest = JSON.createObjectNode().put("family", "toy").put("checkpoint", checkpoint);
-        ObjectNode parts = manifest.putObject("parts");
-        for (String part : List.of("unet", "vae", "text_encoder")) {
-            parts.putObject(part).put("format", "single-file").put("path", checkpoint).put("config", part + ".json");
-        }
-        parts.putObject("scheduler").put("format", "json").put("path", "scheduler.json");
-        write(packageDir.resolve(ModelPackage.MANIFEST), manifest);
-        try (ModelPackage pkg = ModelPackage.open(packageDir)) {
-            return ModelLoader.load(pkg, Device.cpu());
-        }
-    }
-
-    private static void write(Path file, JsonNode node) throws IOException {
-        Files.writeString(file, JSON.writeValueAsString(node));
-    }
-
     private void check(Fixtures.Folder folder) throws IOException {
         JsonNode c = folder.config();
         Path packageDir = Files.createDirectories(tmp.resolve(folder.toString()));
-        try (StableDiffusion sd = load(folder, packageDir);
+        try (StableDiffusion sd = FixtureModels.loadSdPipeline(folder, packageDir);
                 SafetensorsFile ref = SafetensorsFile.open(folder.file("inputs_outputs.safetensors"));
                 NDManager m = NDManager.newBaseManager()) {
             TextToImage pipeline = new TextToImage(sd, "fixture");
