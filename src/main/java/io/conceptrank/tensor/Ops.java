@@ -98,6 +98,11 @@ public final class Ops {
         NDArray vh = splitHeads(v, heads);
         NDArray scores = qh.matMul(kh.transpose(0, 1, 3, 2)).mul((float) (1.0 / Math.sqrt(d)));
         if (mask != null) {
+            if (mask.getDataType() != scores.getDataType()) {
+                // A float32 mask would promote half-precision scores to float32, and the product
+                // with the half-precision values would then fail.
+                mask = local(mask.toType(scores.getDataType(), false), scores);
+            }
             scores = scores.add(mask);
         }
         NDArray out = scores.softmax(-1).matMul(vh);
@@ -109,11 +114,20 @@ public final class Ops {
         return x.reshape(s.get(0), s.get(1), heads, s.get(2) / heads).transpose(0, 2, 1, 3);
     }
 
-    /** Additive causal mask [L, L]: 0 on and below the diagonal, -inf above, as CLIP's text tower. */
+    /**
+     * Additive causal mask [L, L]: 0 on and below the diagonal, -inf above, as CLIP's text tower.
+     * Only the mask is left in {@code manager}; the intermediate arrays are freed here, so calling
+     * it with a long-lived manager costs one array, not eight.
+     */
     public static NDArray causalMask(NDManager manager, int length) {
         Shape shape = new Shape(length, length);
-        NDArray rows = manager.arange(length).reshape(length, 1);
-        NDArray cols = manager.arange(length).reshape(1, length);
-        return NDArrays.where(cols.gt(rows), manager.full(shape, Float.NEGATIVE_INFINITY), manager.zeros(shape));
+        try (NDManager scratch = manager.newSubManager()) {
+            NDArray rows = scratch.arange(length).reshape(length, 1);
+            NDArray cols = scratch.arange(length).reshape(1, length);
+            NDArray mask = NDArrays.where(cols.gt(rows),
+                    scratch.full(shape, Float.NEGATIVE_INFINITY), scratch.zeros(shape));
+            mask.attach(manager);
+            return mask;
+        }
     }
 }

@@ -10,11 +10,15 @@ import ai.djl.ndarray.NDManager;
  *
  * <pre>{@code
  * try (StepScope step = StepScope.open(outer)) {
- *     NDArray x = step.attach(latents);   // borrowed for the step, returned on close
- *     NDArray next = scheduler.step(unet.forward(x, ...), ...);
+ *     NDArray x = step.take(latents);     // consumed: freed with the step
+ *     NDArray c = step.attach(context);   // borrowed: ops on it land here, it goes back on close
+ *     NDArray next = scheduler.step(unet.forward(x, t, c), ...);
  *     latents = step.keep(next);          // survives the step
  * }
  * }</pre>
+ *
+ * <p>In a training step, read gradients through {@link #gradient}: DJL wraps a parameter's
+ * gradient in a new array in the parameter's manager on every call.
  */
 public final class StepScope implements AutoCloseable {
 
@@ -35,9 +39,19 @@ public final class StepScope implements AutoCloseable {
         return manager;
     }
 
-    /** Borrows {@code array} for this step; it goes back to its own manager when the step closes. */
+    /**
+     * Borrows {@code array} for this step: ops called on it put their results in the step, and it
+     * goes back to its own manager when the step closes. For arrays that outlive the loop (a
+     * prompt's context, a reference batch); an array the step replaces must be {@link #take}n.
+     */
     public NDArray attach(NDArray array) {
         array.tempAttach(manager);
+        return array;
+    }
+
+    /** Moves {@code array} into this step, so that it is freed when the step closes (the previous latents). */
+    public NDArray take(NDArray array) {
+        array.attach(manager);
         return array;
     }
 
@@ -45,6 +59,16 @@ public final class StepScope implements AutoCloseable {
     public NDArray keep(NDArray array) {
         array.attach(outer);
         return array;
+    }
+
+    /**
+     * The gradient of {@code parameter} as an array of this step. After a backward pass it shares the
+     * parameter's gradient storage, so in-place ops on it (the update, zeroing) act on the gradient.
+     */
+    public NDArray gradient(NDArray parameter) {
+        NDArray gradient = parameter.getGradient();
+        gradient.attach(manager);
+        return gradient;
     }
 
     @Override
