@@ -7,6 +7,7 @@ import io.conceptrank.model.clip.ClipModel;
 import io.conceptrank.model.clip.ClipTextModel;
 import io.conceptrank.model.clip.ClipWeights;
 import io.conceptrank.model.io.ModelLoadException;
+import io.conceptrank.model.io.SafetensorsFile;
 import io.conceptrank.model.io.TensorSource;
 import io.conceptrank.model.io.WeightLoader;
 import io.conceptrank.model.pkg.Family;
@@ -26,8 +27,11 @@ import io.conceptrank.model.vae.VaeWeights;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
@@ -76,6 +80,8 @@ public final class ModelLoader {
                 clip = new ClipModel(clipConfig(pkg));
                 report(warnings, "clip", ClipWeights.load(clip, pkg.source(ModelPackage.CLIP), manager));
             }
+
+            warnUnclaimedKeys(pkg, warnings);
 
             SchedulerConfig s = pkg.scheduler();
             NoiseSchedule schedule = new NoiseSchedule(NoiseSchedule.BetaSchedule.fromDiffusers(s.betaSchedule()),
@@ -167,6 +173,32 @@ public final class ModelLoader {
         } catch (IOException e) {
             throw new ModelLoadException(pkg.dir() + ": cannot read the tokenizer: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Keys of a shared checkpoint that no part's prefix claims (EMA copies, schedule buffers, extra
+     * heads) are skipped, and said so.
+     */
+    private static void warnUnclaimedKeys(ModelPackage pkg, List<String> warnings) {
+        Map<Path, List<String>> prefixesByFile = new LinkedHashMap<>();
+        for (Part part : pkg.parts().values()) {
+            if (part.weights() != null) {
+                prefixesByFile.computeIfAbsent(part.weights(), f -> new ArrayList<>()).add(part.prefix());
+            }
+        }
+        prefixesByFile.forEach((file, prefixes) -> {
+            if (prefixes.contains("")) {
+                return; // a part owns the whole file; its own load reports the unused keys
+            }
+            List<String> unclaimed = SafetensorsFile.readHeaderOnly(file).keySet().stream()
+                    .filter(k -> prefixes.stream().noneMatch(k::startsWith))
+                    .sorted()
+                    .toList();
+            if (!unclaimed.isEmpty()) {
+                warnings.add(file.getFileName() + ": " + unclaimed.size() + " keys belong to no part and were skipped, e.g. "
+                        + unclaimed.subList(0, Math.min(5, unclaimed.size())));
+            }
+        });
     }
 
     private static void report(List<String> warnings, String part, WeightLoader.Report report) {
