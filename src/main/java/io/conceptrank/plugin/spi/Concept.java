@@ -1,0 +1,28 @@
+package io.conceptrank.plugin.spi;
+
+import java.util.List;
+
+/**
+ * A learned concept as metrics and trainers see it.
+ *
+ * @param name         display name
+ * @param placeholder  the token written in prompts, e.g. {@code <my-dog>}
+ * @param initializer  the word the embedding started from (the class word, e.g. {@code dog})
+ * @param vectors      the learned input embedding, [n][D]; empty before training
+ */
+public record Concept(String name, String placeholder, String initializer, float[][] vectors) {
+
+    public boolean trained() {
+        return vectors != null && vectors.length > 0;
+    }
+
+    /** {@code prompt} with the placeholder replaced by the initializer word (CLIP-T's prompt). */
+    public String withClassWord(String prompt) {
+        return prompt.replace(placeholder, initializer);
+    }
+
+    /** Prompts as a list, for convenience in metric code. */
+    public static List<String> of(String... prompts) {
+        return List.of(prompts);
+    }
+}
