@@ -1,7 +1,5 @@
 package io.conceptrank.plugin.spi;
 
-import java.util.List;
-
 /**
  * A learned concept as metrics and trainers see it.
  *
@@ -19,10 +17,5 @@ public record Concept(String name, String placeholder, String initializer, float
     /** {@code prompt} with the placeholder replaced by the initializer word (CLIP-T's prompt). */
     public String withClassWord(String prompt) {
         return prompt.replace(placeholder, initializer);
-    }
-
-    /** Prompts as a list, for convenience in metric code. */
-    public static List<String> of(String... prompts) {
-        return List.of(prompts);
     }
 }
