@@ -1,0 +1,43 @@
+package io.conceptrank.config;
+
+import io.conceptrank.concept.ConceptStore;
+import io.conceptrank.concept.ImageDecoder;
+import io.conceptrank.model.tokenizer.ClipTokenizer;
+import jakarta.servlet.MultipartConfigElement;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.servlet.MultipartConfigFactory;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.util.unit.DataSize;
+
+/** Concepts, their uploads, and the multipart limits that follow from {@code conceptrank.uploads}. */
+@Configuration(proxyBeanMethods = false)
+public class ConceptConfiguration {
+
+    @Bean
+    public ImageDecoder imageDecoder(UploadProperties uploads) {
+        return new ImageDecoder(uploads.maxBytes().toBytes(), uploads.maxPixels());
+    }
+
+    /**
+     * {@code conceptrank.text-encoder-width} (768, SD 1.x) stands in for the width of the loaded model's
+     * text encoder until the store is handed the model itself.
+     */
+    @Bean
+    public ConceptStore conceptStore(ConceptRankProperties properties, ClipTokenizer tokenizer, ImageDecoder decoder,
+            @Value("${conceptrank.text-encoder-width:768}") int textEncoderWidth) {
+        return new ConceptStore(properties.dataDir(), tokenizer, decoder, textEncoderWidth);
+    }
+
+    /**
+     * Replaces Spring Boot's {@code spring.servlet.multipart.*} limits with ones derived from
+     * {@code conceptrank.uploads}: one setting for the byte limit, so the servlet and the decoder agree.
+     */
+    @Bean
+    public MultipartConfigElement multipartConfigElement(UploadProperties uploads) {
+        MultipartConfigFactory factory = new MultipartConfigFactory();
+        factory.setMaxFileSize(uploads.maxBytes());
+        factory.setMaxRequestSize(DataSize.ofBytes(uploads.maxRequestBytes()));
+        return factory.createMultipartConfig();
+    }
+}
