@@ -13,7 +13,11 @@ import java.util.function.Predicate;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-/** A browser's side of {@code /ws}, on the JDK's WebSocket client: collects the messages it receives. */
+/**
+ * A browser's side of {@code /ws}, on the JDK's WebSocket client: collects the messages it receives.
+ * Connecting waits for the snapshot: the handshake completes on the client before the server has
+ * subscribed the connection, so only from the snapshot on is every event sure to arrive.
+ */
 final class WsClient implements WebSocket.Listener, AutoCloseable {
 
     private static final JsonMapper json = JsonMapper.builder().build();
@@ -22,6 +26,7 @@ final class WsClient implements WebSocket.Listener, AutoCloseable {
     private final BlockingQueue<JsonNode> received = new LinkedBlockingQueue<>();
     private final StringBuilder partial = new StringBuilder();
     private final WebSocket socket;
+    private final JsonNode snapshot;
 
     private WsClient(int port, String origin) throws Exception {
         WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder();
@@ -29,6 +34,15 @@ final class WsClient implements WebSocket.Listener, AutoCloseable {
             builder.header("Origin", origin);
         }
         socket = builder.buildAsync(URI.create("ws://127.0.0.1:" + port + "/ws"), this).get(5, TimeUnit.SECONDS);
+        snapshot = next();
+        if (!snapshot.path("type").asString().equals("snapshot")) {
+            throw new AssertionError("the first message is not the snapshot: " + snapshot);
+        }
+    }
+
+    /** The first message: {@code {"type": "snapshot", "data": {"jobs": [...]}}}. */
+    JsonNode snapshot() {
+        return snapshot;
     }
 
     static WsClient connect(int port) throws Exception {
