@@ -62,18 +62,23 @@ public record MetaReport(List<String> metrics, List<SubjectResult> subjects) {
         for (ScoredSet s : sets) {
             List<Candidate> candidates = s.set().candidates();
             double[] truth = s.set().truth();
+            Map<String, double[]> byMetric = new LinkedHashMap<>();
             Map<String, Agreement> agreement = new LinkedHashMap<>();
-            for (Map.Entry<String, double[]> e : s.scores().scores().entrySet()) {
-                double[] scores = e.getValue();
+            for (String metric : metrics) {
+                double[] scores = s.scores().scores().get(metric);
+                if (scores == null) {
+                    continue;
+                }
+                byMetric.put(metric, scores);
                 Map<PairKind, PairCounts> byKind = new EnumMap<>(PairKind.class);
                 for (PairKind kind : PairKind.values()) {
                     byKind.put(kind, PairCounts.of(truth, scores,
                             (i, j) -> PairKind.of(candidates.get(i), candidates.get(j)) == kind));
                 }
-                agreement.put(e.getKey(), new Agreement(PairCounts.of(truth, scores), byKind));
+                agreement.put(metric, new Agreement(PairCounts.of(truth, scores), byKind));
             }
-            subjects.add(new SubjectResult(s.set().subject(), s.set().prompt(), candidates, s.scores().scores(),
-                    agreement, s.scores().errors()));
+            subjects.add(new SubjectResult(s.set().subject(), s.set().prompt(), candidates, byMetric, agreement,
+                    s.scores().errors()));
         }
         return new MetaReport(List.copyOf(metrics), List.copyOf(subjects));
     }

@@ -61,8 +61,11 @@ public record ProtocolReport(String subject, EvaluationProtocol.Prompts prompts,
     public String toJson() {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("subject", subject);
-        root.put("prompts", Map.of("template", prompts.template(), "description", prompts.description(),
-                "context", prompts.context()));
+        Map<String, Object> pm = new LinkedHashMap<>();
+        pm.put("template", prompts.template());
+        pm.put("description", prompts.description());
+        pm.put("context", prompts.context());
+        root.put("prompts", pm);
         List<Object> variants = new ArrayList<>();
         for (Variant v : List.of(plainTi, klTi)) {
             Map<String, Object> vm = new LinkedHashMap<>();
@@ -81,8 +84,12 @@ public record ProtocolReport(String subject, EvaluationProtocol.Prompts prompts,
                 em.put("cosines", e.cosines());
                 List<Object> checks = new ArrayList<>();
                 for (Check c : e.checks()) {
-                    checks.add(Map.of("expectation", c.expectation(), "higher", c.higher(), "lower", c.lower(),
-                            "holds", c.holds()));
+                    Map<String, Object> cm = new LinkedHashMap<>();
+                    cm.put("expectation", c.expectation());
+                    cm.put("higher", c.higher());
+                    cm.put("lower", c.lower());
+                    cm.put("holds", c.holds());
+                    checks.add(cm);
                 }
                 em.put("checks", checks);
                 em.put("holds", e.holds());
