@@ -3,6 +3,7 @@ package io.conceptrank.metric;
 import io.conceptrank.plugin.spi.MetricPlugin;
 import io.conceptrank.plugin.spi.ScoringSession;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The seed's metric: {@code cos(E_img(x), E_txt(P))} with the concept's learned vectors spliced in
@@ -36,7 +37,8 @@ public final class SubjectContextScore implements MetricPlugin {
             throw new IllegalArgumentException("concept '" + input.concept().name()
                     + "' has no learned vectors yet; the subject-context score needs a trained concept");
         }
-        if (!input.prompt().contains(input.concept().placeholder())) {
+        // Case-insensitive like the tokenizer, which lower-cases prompts before matching placeholders.
+        if (!input.prompt().toLowerCase(Locale.ROOT).contains(input.concept().placeholder().toLowerCase(Locale.ROOT))) {
             throw new IllegalArgumentException("the prompt does not contain the placeholder "
                     + input.concept().placeholder() + ", so the score would not see the subject");
         }

@@ -21,6 +21,7 @@ import io.conceptrank.testing.Fixtures;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.ServiceLoader;
@@ -112,7 +113,8 @@ class BuiltInMetricsTest {
     @Test
     void theSplicedPlaceholderScoresLikeTheWordWhoseRowItCopies() throws Exception {
         double[] spliced = score(new SubjectContextScore());
-        float[][] words = scorer.cosines(manager, batch, List.of("a photo of a dog on the beach"), LearnedTokens.none());
+        float[][] words = scorer.cosines(manager, batch, List.of("a photo of a dog on the beach"),
+                LearnedTokens.none());
         for (int i = 0; i < batch.size(); i++) {
             assertThat(spliced[i]).isCloseTo(words[i][0], offset(1e-5));
         }
@@ -143,9 +145,38 @@ class BuiltInMetricsTest {
     }
 
     @Test
+    void clipTReplacesThePlaceholderWhateverItsCase() throws Exception {
+        FakeSession fake = new FakeSession().text("a photo of a dog on the beach", 1, 0);
+        batch.forEach(image -> fake.image(image, 1, 0));
+        new ClipTextScore().score(new MetricPlugin.Input(batch, references, "a photo of a <PET*> on the beach",
+                dogLike), fake);
+        assertThat(fake.promptsAsked).containsExactly("a photo of a dog on the beach");
+    }
+
+    @Test
+    void aBatchLargerThanOneVisionPassGivesTheSameEmbeddings() {
+        Random random = new Random(11);
+        List<BufferedImage> many = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            many.add(noise(random, 32, 32));
+        }
+        many.add(many.get(3));
+        try (ClipScoringSession session = ClipScoringSession.open(scorer, manager, dogLike);
+                NDManager m = manager.newSubManager()) {
+            float[][] all = session.imageEmbeddings(many);
+            assertThat(session.imagesEncoded()).isEqualTo(20);
+            assertThat(all).hasNumberOfRows(21);
+            float[] alone = scorer.imageEmbeddings(m, List.of(many.get(18))).toFloatArray();
+            assertThat(all[18]).containsExactly(alone, offset(1e-5f));
+            assertThat(all[20]).containsExactly(all[3]);
+        }
+    }
+
+    @Test
     void clipTOnTheTinyClipIsTheCosineToTheClassWordPrompt() throws Exception {
         double[] s = score(new ClipTextScore());
-        float[][] words = scorer.cosines(manager, batch, List.of("a photo of a dog on the beach"), LearnedTokens.none());
+        float[][] words = scorer.cosines(manager, batch, List.of("a photo of a dog on the beach"),
+                LearnedTokens.none());
         for (int i = 0; i < batch.size(); i++) {
             assertThat(s[i]).isCloseTo(words[i][0], offset(1e-5));
         }

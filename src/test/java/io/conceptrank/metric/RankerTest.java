@@ -16,7 +16,8 @@ class RankerTest {
     private static final Concept CONCEPT = new Concept("dog", "<S*>", "dog", new float[][] {{1, 0}});
     private static final List<BufferedImage> BATCH = List.of(FakeSession.newImage(), FakeSession.newImage(),
             FakeSession.newImage(), FakeSession.newImage());
-    private static final MetricPlugin.Input INPUT = new MetricPlugin.Input(BATCH, List.of(), "a photo of <S*>", CONCEPT);
+    private static final MetricPlugin.Input INPUT =
+            new MetricPlugin.Input(BATCH, List.of(), "a photo of <S*>", CONCEPT);
 
     /** A metric that returns fixed scores, or throws {@code failure} if one is given. */
     private record Fixed(String id, double[] scores, RuntimeException failure) implements MetricPlugin {
