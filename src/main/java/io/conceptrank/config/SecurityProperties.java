@@ -9,7 +9,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *
  * @param allowedOrigins browser origins, besides the server's own, that may open the WebSocket, such as
  *                       {@code https://conceptrank.example.org} or patterns like {@code https://*.example.org}
+ * @param pluginInstall  whether plugin jars may be installed over HTTP: {@code auto} allows it only while the
+ *                       server listens on a loopback address, {@code on} always, {@code off} never
  */
 @ConfigurationProperties("conceptrank.security")
-public record SecurityProperties(@DefaultValue List<String> allowedOrigins) {
+public record SecurityProperties(@DefaultValue List<String> allowedOrigins, @DefaultValue("auto") String pluginInstall) {
 }

@@ -6,7 +6,8 @@ import java.util.List;
 
 /**
  * CLIP-T (prompt fidelity baseline): CLIP cosine of each image to the prompt with the placeholder
- * replaced by the concept's class (initializer) word, so plain CLIP can read it.
+ * replaced by the concept's class (initializer) word, so plain CLIP can read it. Without a concept
+ * (no placeholder) it is the plain CLIP score of the prompt.
  */
 public final class ClipTextScore implements MetricPlugin {
 
@@ -31,6 +32,11 @@ public final class ClipTextScore implements MetricPlugin {
     @Override
     public double[] score(Input input, ScoringSession session) {
         String initializer = input.concept().initializer();
+        boolean noConcept = input.concept().placeholder() == null || input.concept().placeholder().isEmpty();
+        if (noConcept) {
+            // A batch generated without a concept: the plain CLIP score of the prompt.
+            return Cosines.to(session.imageEmbeddings(input.images()), session.textEmbeddings(List.of(input.prompt()))[0]);
+        }
         if (initializer == null || initializer.isBlank()) {
             throw new IllegalArgumentException("concept '" + input.concept().name()
                     + "' has no class (initializer) word for CLIP-T");
