@@ -92,7 +92,7 @@ public final class PluginRegistry implements AutoCloseable {
                 fail(name, "the jar's service files name no plugin class");
             }
         } catch (Throwable e) {
-            fail(name, "cannot load: " + e);
+            fail(name, "cannot load: " + describe(e));
         }
         return List.copyOf(entries.subList(before, entries.size()));
     }
@@ -109,7 +109,7 @@ public final class PluginRegistry implements AutoCloseable {
                 }
                 provider = providers.next();
             } catch (Throwable e) {
-                fail(jar, kind + " plugin cannot be loaded: " + e);
+                fail(jar, kind + " plugin cannot be loaded: " + describe(e));
                 continue;
             }
             if (provider.type().getClassLoader() != loader) {
@@ -119,7 +119,7 @@ public final class PluginRegistry implements AutoCloseable {
                 add(provider.get(), kind, "jar", jar, into);
                 found++;
             } catch (Throwable e) {
-                fail(jar, provider.type().getName() + " cannot be created: " + e);
+                fail(jar, provider.type().getName() + " cannot be created: " + describe(e));
             }
         }
         return found;
@@ -162,6 +162,15 @@ public final class PluginRegistry implements AutoCloseable {
                 ? new Entry(e.id(), e.name(), e.description(), e.kind(), e.source(), e.jar(), false,
                         "disabled after an error: " + error)
                 : e);
+    }
+
+    /** The messages along a throwable's cause chain: a plugin's own exception is usually the last. */
+    private static String describe(Throwable e) {
+        StringBuilder out = new StringBuilder(e.toString());
+        for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+            out.append("; caused by ").append(c);
+        }
+        return out.toString();
     }
 
     private static boolean hasDescriptor(Path jar) throws IOException {
