@@ -3,10 +3,11 @@
 // instead of breaking.
 
 export class ApiError extends Error {
-  constructor(status, message, body) {
+  constructor(status, message, body, method, url) {
     super(message);
     this.status = status;
     this.body = body;
+    this.request = `${method} ${url}`;
   }
 
   /** The endpoint does not exist on this server (yet). */
@@ -27,7 +28,7 @@ async function request(method, url, body) {
   try {
     response = await fetch(url, init);
   } catch (error) {
-    throw new ApiError(0, `server unreachable (${error.message})`, null);
+    throw new ApiError(0, `server unreachable (${error.message})`, null, method, url);
   }
   const text = await response.text();
   let json = null;
@@ -39,7 +40,7 @@ async function request(method, url, body) {
   // 207 Multi-Status is a success whose body says which files were refused.
   if (!response.ok) {
     const detail = json && (json.detail || json.error);
-    throw new ApiError(response.status, detail || `${response.status} ${response.statusText}`, json);
+    throw new ApiError(response.status, detail || `${response.status} ${response.statusText}`, json, method, url);
   }
   return json;
 }

@@ -1,7 +1,7 @@
 // Entry point: the sidebar (concepts, active jobs, connection), the hash router and the views.
 
 import { api } from "./api.js";
-import { el, toast } from "./dom.js";
+import { el, toast, fill } from "./dom.js";
 import { jobs, isActive, conceptOf } from "./ws.js";
 import { state, loadConcepts, onConcepts, conceptById, refreshConcept } from "./state.js";
 import "./trainlog.js";
@@ -32,6 +32,8 @@ function route() {
     return;
   }
   if (r.page === "concept") localStorage.setItem(LAST_CONCEPT, r.id);
+  // A lightbox or dialog belongs to the page it was opened on.
+  for (const dialog of document.querySelectorAll("dialog[open]")) dialog.close();
   const key = r.page === "concept" ? `concept:${r.id}` : r.page;
   highlightNav(r);
   // Switching tabs within one concept keeps the concept view and only swaps the tab.
@@ -65,15 +67,15 @@ function highlightNav(r) {
 function renderConceptList() {
   const list = document.getElementById("concept-list");
   if (state.conceptsError) {
-    list.replaceChildren(el("li", { class: "side-empty bad" }, `Cannot list concepts: ${state.conceptsError.message}`));
+    fill(list, el("li", { class: "side-empty bad" }, `Cannot list concepts: ${state.conceptsError.message}`));
     return;
   }
   if (state.concepts.length === 0) {
-    list.replaceChildren(el("li", { class: "side-empty" }, "No concepts yet. Create one or start from a demo subject."));
+    fill(list, el("li", { class: "side-empty" }, "No concepts yet. Create one or start from a demo subject."));
     return;
   }
   const active = jobs.list(isActive);
-  list.replaceChildren(...state.concepts.map((c) => {
+  fill(list, ...state.concepts.map((c) => {
     const job = active.find((j) => conceptOf(j) === c.id);
     const first = c.references[0];
     return el("li", {},
@@ -96,7 +98,7 @@ function renderJobDock() {
   const active = jobs.list(isActive).reverse();
   const dock = document.getElementById("jobs-dock");
   dock.hidden = active.length === 0;
-  document.getElementById("job-list").replaceChildren(...active.map((job) => {
+  fill(document.getElementById("job-list"), ...active.map((job) => {
     const p = job.progress || {};
     const step = p.step ?? null;
     const total = p.totalSteps ?? p.steps ?? null;
@@ -105,7 +107,8 @@ function renderJobDock() {
     return el("li", { class: "job-item" },
       el("div", { class: "job-line" },
         el("span", { class: `job-type ${job.type}` }, job.type),
-        el("span", { class: "job-owner" }, owner ? owner.name : job.id.slice(0, 8)),
+        el("span", { class: "job-owner", title: job.params && job.params.prompt ? job.params.prompt : "" },
+          owner ? owner.name : (job.params && job.params.prompt) || job.id.slice(0, 8)),
         el("button", {
           type: "button", class: "icon-btn small", title: "Cancel job", "aria-label": `Cancel ${job.type} job`,
           disabled: job.cancelRequested,

@@ -27,8 +27,10 @@ export class LineChart {
     });
   }
 
-  setData(points) {
+  /** @param xMax where the x axis ends (the run's total steps), or null to end at the last point */
+  setData(points, xMax = null) {
     this.points = points;
+    this.xMax = xMax;
     this.draw();
   }
 
@@ -73,8 +75,9 @@ export class LineChart {
       return;
     }
     const steps = this.points.map((p) => p.step);
-    let x0 = Math.min(...steps);
-    let x1 = Math.max(...steps);
+    // The axis spans the whole run, so the curve's length shows how far it has got.
+    let x0 = Math.min(0, ...steps);
+    let x1 = Math.max(this.xMax || 0, ...steps);
     if (x1 === x0) x1 = x0 + 1;
     const t = this.log ? Math.log10 : (v) => v;
     let y0 = t(Math.min(...values));

@@ -40,8 +40,8 @@ export function notice(kind, ...children) {
 /** The inline message for an endpoint a server does not have yet, or any other failure. */
 export function failure(error, what) {
   if (error && error.missing) {
-    return notice("warn", el("strong", {}, `${what} is not available on this server yet.`), " ",
-      el("span", { class: "muted" }, `(${error.message})`));
+    return notice("warn", el("strong", {}, `${what} is not available on this server yet`), " ",
+      el("span", { class: "muted" }, `(${error.request} answered ${error.status}).`));
   }
   return notice("error", el("strong", {}, `${what} failed: `), error ? error.message : "unknown error");
 }
@@ -150,4 +150,31 @@ export function dropTarget(node, onFiles) {
 
 function hasFiles(event) {
   return event.dataTransfer && [...event.dataTransfer.types].includes("Files");
+}
+
+/** Replaces a node's children, skipping null/false ones like el() does. */
+export function fill(node, ...children) {
+  node.replaceChildren();
+  append(node, children);
+  return node;
+}
+
+const DICE = "M3 2.5h10a.5.5 0 01.5.5v10a.5.5 0 01-.5.5H3a.5.5 0 01-.5-.5V3a.5.5 0 01.5-.5z";
+
+/** A square button that puts a random 31-bit seed into an input. */
+export function randomSeedButton(input) {
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("viewBox", "0 0 16 16");
+  svg.setAttribute("width", "16");
+  svg.setAttribute("height", "16");
+  svg.setAttribute("aria-hidden", "true");
+  svg.innerHTML = `<path d="${DICE}" fill="none" stroke="currentColor" stroke-width="1.3"/>`
+    + [[5.5, 5.5], [10.5, 5.5], [8, 8], [5.5, 10.5], [10.5, 10.5]].map(([x, y]) => `<circle cx="${x}" cy="${y}" r="1.1" fill="currentColor"/>`).join("");
+  return el("button", {
+    type: "button", class: "icon-btn", title: "Random seed", "aria-label": "Random seed",
+    onclick: () => {
+      input.value = String(Math.floor(Math.random() * 2 ** 31));
+      input.dispatchEvent(new Event("change"));
+    },
+  }, svg);
 }

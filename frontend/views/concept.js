@@ -1,7 +1,7 @@
 // One concept: its header and the References / Train / Generate / Embedding tabs.
 
 import { api } from "../api.js";
-import { el, notice, toast } from "../dom.js";
+import { el, notice, toast, fill } from "../dom.js";
 import { conceptById, onConcepts, dropConcept } from "../state.js";
 import * as references from "./references.js";
 import * as train from "./train.js";
@@ -44,7 +44,7 @@ export function mount(host, id, initialTab) {
   function renderHeader() {
     const concept = conceptById(id);
     if (!concept) return;
-    header.replaceChildren(
+    fill(header, 
       el("div", { class: "concept-title" },
         el("h1", {}, concept.name),
         el("div", { class: "chips" },
@@ -75,7 +75,7 @@ export function mount(host, id, initialTab) {
     if (!conceptById(id)) {
       header.replaceChildren();
       tabBar.hidden = true;
-      panel.replaceChildren(notice("warn", `There is no concept “${id}”. `, el("a", { href: "#/home" }, "Back to the start page")));
+      fill(panel, notice("warn", `There is no concept “${id}”. `, el("a", { href: "#/home" }, "Back to the start page")));
       return;
     }
     tabBar.hidden = false;

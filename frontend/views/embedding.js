@@ -1,7 +1,7 @@
 // Embedding tab: what the concept's embedding is, download it in either layout, import one.
 
 import { api } from "../api.js";
-import { el, failure, notice, dropTarget, toast, timeAgo } from "../dom.js";
+import { el, failure, notice, dropTarget, toast, timeAgo, fill } from "../dom.js";
 import { conceptById, putConcept } from "../state.js";
 
 export function mount(panel, id) {
@@ -20,13 +20,13 @@ export function mount(panel, id) {
 
   async function importFile(file) {
     if (!file) return;
-    importMessage.replaceChildren(el("p", { class: "muted" }, `Importing ${file.name}…`));
+    fill(importMessage, el("p", { class: "muted" }, `Importing ${file.name}…`));
     try {
       putConcept(await api.importEmbedding(id, file));
       importMessage.replaceChildren();
       toast(`Imported ${file.name}`, "ok");
     } catch (error) {
-      importMessage.replaceChildren(failure(error, `Importing ${file.name}`));
+      fill(importMessage, failure(error, `Importing ${file.name}`));
     }
   }
   zone.querySelector("label").addEventListener("keydown", (event) => {
@@ -43,7 +43,7 @@ export function mount(panel, id) {
 
   function render(concept) {
     const e = concept.embedding;
-    info.replaceChildren(
+    fill(info, 
       el("div", { class: "panel-head" }, el("h2", {}, "Embedding"),
         el("p", { class: "muted" }, `The learned vectors for ${concept.placeholder}. Use them in other tools: A1111 and InvokeAI take the trigger word from the file name.`)),
       e

@@ -2,7 +2,7 @@
 // grid in that metric's order. Clicking another metric re-sorts the same batch without regenerating.
 
 import { api } from "../api.js";
-import { el, failure, notice, toast, debounce, num } from "../dom.js";
+import { el, failure, notice, toast, debounce, num, fill, randomSeedButton } from "../dom.js";
 import { jobs, isActive, conceptOf } from "../ws.js";
 import { conceptById, defaultModel } from "../state.js";
 import { openLightbox } from "./lightbox.js";
@@ -33,9 +33,7 @@ export function mount(panel, id) {
   const height = number("gen-height", "height", 8, 2048, 8);
   const metric = el("select", { id: "gen-metric", "data-testid": "metric-picker" }, el("option", { value: "" }, "server default"));
   const metricNote = el("div", {});
-  const dice = el("button", { type: "button", class: "icon-btn", title: "Random seed", "aria-label": "Random seed", onclick: () => {
-    seed.value = String(Math.floor(Math.random() * 2 ** 31));
-  } }, "🎲");
+  const dice = randomSeedButton(seed);
 
   const generate = el("button", { type: "submit", class: "btn primary big", "data-testid": "generate" }, "Generate");
   const cancel = el("button", { type: "button", class: "btn danger", "data-testid": "generate-cancel", hidden: true }, "Cancel");
@@ -98,7 +96,7 @@ export function mount(panel, id) {
   function renderHint(truncated) {
     const c = concept();
     const has = prompt.value.includes(c.placeholder);
-    promptHint.replaceChildren(
+    fill(promptHint, 
       truncated ? notice("warn", "This prompt is longer than 77 tokens: the end is cut off and has no effect.") : null,
       !has && c.embedding ? el("p", { class: "muted small" }, `Tip: put ${c.placeholder} in the prompt to use the learned concept.`) : null,
       has && !c.embedding ? notice("info", `${c.name} is not trained yet, so ${c.placeholder} is read as ordinary text. `, el("a", { href: `#/c/${encodeURIComponent(id)}/train` }, "Train it")) : null);
@@ -151,10 +149,10 @@ export function mount(panel, id) {
     try {
       metrics = (await api.plugins()).filter((p) => p.kind === "metric" && p.enabled !== false);
     } catch (error) {
-      metricNote.replaceChildren(failure(error, "The metric list (GET /api/plugins)"));
+      fill(metricNote, failure(error, "The metric list"));
     }
     if (metrics && metrics.length) {
-      metric.replaceChildren(...metrics.map((m) => el("option", { value: m.id }, m.name || m.id)));
+      fill(metric, ...metrics.map((m) => el("option", { value: m.id }, m.name || m.id)));
       if (saved.metric && metrics.some((m) => m.id === saved.metric)) metric.value = saved.metric;
     }
   }
@@ -176,13 +174,13 @@ export function mount(panel, id) {
       metric: metric.value || null,
     };
     if (!params.prompt) {
-      message.replaceChildren(notice("error", "Write a prompt first."));
+      fill(message, notice("error", "Write a prompt first."));
       prompt.focus();
       return;
     }
     const bad = Object.entries(params).find(([, v]) => typeof v === "number" && !Number.isFinite(v));
     if (bad) {
-      message.replaceChildren(notice("error", `${bad[0]} must be a number.`));
+      fill(message, notice("error", `${bad[0]} must be a number.`));
       return;
     }
     generate.disabled = true;
@@ -193,7 +191,7 @@ export function mount(panel, id) {
       sortBy = null;
       jobs.put(job);
     } catch (error) {
-      message.replaceChildren(failure(error, "Generating"));
+      fill(message, failure(error, "Generating"));
       generate.disabled = false;
     }
   });
@@ -231,14 +229,14 @@ export function mount(panel, id) {
       const p = running.progress || {};
       const total = p.steps ?? p.totalSteps ?? running.params.steps;
       const fraction = typeof p.step === "number" && total ? Math.min(1, p.step / total) : null;
-      progress.replaceChildren(
+      fill(progress, 
         el("div", { class: `bar${fraction === null ? " indeterminate" : ""}`, role: "progressbar", "aria-valuemin": 0, "aria-valuemax": 100, "aria-valuenow": fraction === null ? null : Math.round(fraction * 100) },
           el("span", { style: `width:${fraction === null ? 100 : fraction * 100}%` })),
         el("span", { class: "muted small" }, running.state === "QUEUED" ? "queued" : fraction === null ? "starting…" : `step ${p.step} / ${total}`));
     }
     if (!mine.some((job) => job.id === shownJobId)) shownJobId = mine[0] ? mine[0].id : null;
     runs.hidden = mine.length < 2;
-    runs.replaceChildren(...mine.map((job) => el("option", { value: job.id, selected: job.id === shownJobId },
+    fill(runs, ...mine.map((job) => el("option", { value: job.id, selected: job.id === shownJobId },
       `${new Date(job.createdAt).toLocaleTimeString()} · ${truncate(job.params.prompt, 40)} · ${job.state.toLowerCase()}`)));
     renderResults(mine.find((job) => job.id === shownJobId));
   }
@@ -252,24 +250,24 @@ export function mount(panel, id) {
   function renderResults(job) {
     if (!job) {
       metricBar.replaceChildren();
-      results.replaceChildren(el("div", { class: "empty-state" },
+      fill(results, el("div", { class: "empty-state" },
         el("p", {}, "No batch yet."),
         el("p", { class: "muted" }, "Write a prompt with the placeholder and press Generate (Ctrl+Enter). The images come back ranked by the chosen metric, with every metric's score under each image.")));
       return;
     }
     if (isActive(job)) {
       metricBar.replaceChildren();
-      results.replaceChildren(el("div", { class: "grid" }, Array.from({ length: job.params.batchSize || 4 }, () => el("div", { class: "card skeleton", "aria-hidden": "true" }))));
+      fill(results, el("div", { class: "grid" }, Array.from({ length: job.params.batchSize || 4 }, () => el("div", { class: "card skeleton", "aria-hidden": "true" }))));
       return;
     }
     if (job.state === "FAILED") {
       metricBar.replaceChildren();
-      results.replaceChildren(notice("error", el("strong", {}, "Generation failed: "), job.error || "no reason given"));
+      fill(results, notice("error", el("strong", {}, "Generation failed: "), job.error || "no reason given"));
       return;
     }
     if (job.state === "CANCELLED" || !job.result) {
       metricBar.replaceChildren();
-      results.replaceChildren(notice("info", job.state === "CANCELLED" ? "This generation was cancelled." : "This job has no images."));
+      fill(results, notice("info", job.state === "CANCELLED" ? "This generation was cancelled." : "This job has no images."));
       return;
     }
     renderGrid(job);
@@ -286,7 +284,7 @@ export function mount(panel, id) {
     const ranks = new Map(metrics.map((m) => [m.id, rankMap(orderBy(result, images, m.id))]));
     const spans = new Map(metrics.map((m) => [m.id, span(images.map((image) => score(image, m.id)))]));
 
-    metricBar.replaceChildren(
+    fill(metricBar, 
       el("span", { class: "muted small" }, "Sort by"),
       ...metrics.map((m) => el("button", {
         type: "button", class: "metric-chip", "aria-pressed": String(m.id === sortBy), "data-testid": "sort-metric", "data-metric": m.id,
@@ -299,8 +297,9 @@ export function mount(panel, id) {
         },
       }, m.name || m.id, m.id === result.chosenMetric ? el("span", { class: "chosen-dot", "aria-label": "(chosen)" }) : null)));
 
-    const items = order.map((index) => lightboxItem(images[index], index, metrics, ranks, job));
-    results.replaceChildren(el("div", { class: "grid", "data-testid": "ranked-grid" }, order.map((index, rank) => {
+    const sortName = (metrics.find((m) => m.id === sortBy) || {}).name || sortBy;
+    const items = order.map((index, rank) => lightboxItem(images[index], index, metrics, ranks, job, `#${rank + 1} by ${sortName}`));
+    fill(results, el("div", { class: "grid", "data-testid": "ranked-grid" }, order.map((index, rank) => {
       const image = images[index];
       return el("article", { class: `card${rank === 0 ? " best" : ""}`, "data-testid": "grid-card", "data-index": index, "data-rank": rank + 1 },
         el("button", { type: "button", class: "card-image", "aria-label": `Image ${index + 1}, rank ${rank + 1}; open full size`, onclick: () => openLightbox(items, rank) },
@@ -403,10 +402,10 @@ function parametersText(image, job) {
   return `${p.prompt}\nNegative prompt: ${p.negativePrompt || ""}\nSteps: ${p.steps}, CFG scale: ${p.guidanceScale}, Seed: ${image.seed}, Size: ${p.width}x${p.height}`;
 }
 
-function lightboxItem(image, index, metrics, ranks, job) {
+function lightboxItem(image, index, metrics, ranks, job, rankLabel) {
   return {
     src: image.url,
-    title: `Image ${index + 1} · seed ${image.seed ?? "?"}`,
+    title: `${rankLabel} · image ${index + 1} · seed ${image.seed ?? "?"}`,
     download: `conceptrank-${job.id.slice(0, 8)}-${index + 1}.png`,
     text: parametersText(image, job),
     details: el("table", { class: "score-table" },

@@ -1,7 +1,7 @@
 // Start page: what the tool does in three steps, and the toy world's demo subjects one click away.
 
 import { api } from "../api.js";
-import { el, failure, toast } from "../dom.js";
+import { el, failure, toast, fill } from "../dom.js";
 import { state, putConcept } from "../state.js";
 import { openNewConcept } from "./newconcept.js";
 
@@ -50,7 +50,7 @@ async function loadSubjects(grid) {
     grid.replaceWith(el("p", { class: "muted" }, "This server has no demo subjects."));
     return;
   }
-  grid.replaceChildren(...subjects.map((subject) => {
+  fill(grid, ...subjects.map((subject) => {
     const button = el("button", { type: "button", class: "btn primary small", "data-testid": "demo-create", "data-subject": subject.id }, "Use this subject");
     const card = el("article", { class: "demo-card", "data-testid": "demo-subject" },
       el("div", { class: "demo-preview" },

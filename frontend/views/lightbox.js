@@ -1,7 +1,7 @@
 // Full-size view of one image of a set, with its details and a copy button for its parameters.
 // Arrow keys move through the set, Escape closes (the <dialog> element handles focus).
 
-import { el, copyText, toast } from "../dom.js";
+import { el, copyText, toast, fill } from "../dom.js";
 
 /**
  * @param items [{src, alt, title, details (node), text (copyable parameters), download (file name)}]
@@ -27,7 +27,7 @@ export function openLightbox(items, start = 0) {
     image.onload = () => image.classList.toggle("pixelated", image.naturalWidth <= 256);
     counter.textContent = items.length > 1 ? `${index + 1} / ${items.length}` : "";
     previous.hidden = next.hidden = items.length < 2;
-    side.replaceChildren(
+    fill(side, 
       item.title ? el("h2", {}, item.title) : null,
       item.details || null,
       item.text ? el("div", { class: "params" },

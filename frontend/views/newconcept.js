@@ -1,7 +1,7 @@
 // The "New concept" dialog: name, placeholder token, initializer word, vectors.
 
 import { api } from "../api.js";
-import { el, failure } from "../dom.js";
+import { el, failure, fill } from "../dom.js";
 import { putConcept } from "../state.js";
 
 function slug(text) {
@@ -58,7 +58,7 @@ export function openNewConcept() {
       dialog.close();
       location.hash = `#/c/${encodeURIComponent(concept.id)}/references`;
     } catch (error) {
-      errors.replaceChildren(failure(error, "Creating the concept"));
+      fill(errors, failure(error, "Creating the concept"));
       submit.disabled = false;
     }
   });

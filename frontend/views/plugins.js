@@ -1,7 +1,7 @@
 // Plugins page: the trainers and metrics the server has, where each comes from, and installing a jar.
 
 import { api } from "../api.js";
-import { el, failure, notice, dropTarget, toast } from "../dom.js";
+import { el, failure, notice, dropTarget, toast, fill } from "../dom.js";
 
 export function mount(host) {
   const list = el("div", { class: "plugin-list", "data-testid": "plugin-list" }, el("p", { class: "muted" }, "Loading…"));
@@ -23,18 +23,18 @@ export function mount(host) {
     try {
       render(await api.plugins());
     } catch (error) {
-      list.replaceChildren(failure(error, "The plugin list (GET /api/plugins)"));
+      fill(list, failure(error, "The plugin list"));
     }
   }
 
   function render(plugins) {
     if (!plugins.length) {
-      list.replaceChildren(el("p", { class: "muted" }, "No plugins installed."));
+      fill(list, el("p", { class: "muted" }, "No plugins installed."));
       return;
     }
     const groups = [["trainer", "Trainers"], ["metric", "Metrics"]];
     const other = plugins.filter((p) => !groups.some(([kind]) => kind === p.kind));
-    list.replaceChildren(...groups.map(([kind, title]) => [kind, title, plugins.filter((p) => p.kind === kind)])
+    fill(list, ...groups.map(([kind, title]) => [kind, title, plugins.filter((p) => p.kind === kind)])
       .concat(other.length ? [["other", "Other", other]] : [])
       .filter(([, , items]) => items.length)
       .map(([kind, title, items]) => el("section", { class: "plugin-group" },
@@ -54,10 +54,10 @@ export function mount(host) {
   async function install(file) {
     if (!file) return;
     if (!file.name.toLowerCase().endsWith(".jar")) {
-      message.replaceChildren(notice("error", `${file.name} is not a .jar file.`));
+      fill(message, notice("error", `${file.name} is not a .jar file.`));
       return;
     }
-    message.replaceChildren(el("p", { class: "muted" }, `Installing ${file.name}…`));
+    fill(message, el("p", { class: "muted" }, `Installing ${file.name}…`));
     try {
       const answer = await api.installPlugin(file);
       message.replaceChildren();
@@ -65,7 +65,7 @@ export function mount(host) {
       else await load();
       toast(`Installed ${file.name}`, "ok");
     } catch (error) {
-      message.replaceChildren(failure(error, `Installing ${file.name}`));
+      fill(message, failure(error, `Installing ${file.name}`));
     }
   }
 

@@ -2,7 +2,7 @@
 // stored ones. The server answers per file (201 all stored, 207 some refused, 400 none, 413 too big).
 
 import { api } from "../api.js";
-import { el, dropTarget, toast } from "../dom.js";
+import { el, dropTarget, toast, fill } from "../dom.js";
 import { conceptById, putConcept, refreshConcept } from "../state.js";
 import { openLightbox } from "./lightbox.js";
 
@@ -81,7 +81,7 @@ export function mount(panel, id) {
       },
       rejected(reason) {
         node.classList.replace("uploading", "rejected");
-        status.replaceChildren(el("span", { class: "error-chip", "data-testid": "upload-error" }, reason));
+        fill(status, el("span", { class: "error-chip", "data-testid": "upload-error" }, reason));
         node.append(el("button", { type: "button", class: "icon-btn small", "aria-label": `Dismiss ${file.name}`, onclick: dismiss }, "×"));
       },
     };
@@ -91,7 +91,7 @@ export function mount(panel, id) {
     const refs = concept.references;
     count.textContent = refs.length ? `${refs.length} stored as normalized PNG` : "";
     if (refs.length === 0) {
-      grid.replaceChildren(el("p", { class: "empty" }, "No pictures yet. Training needs at least one; a handful from different angles gives a better embedding."));
+      fill(grid, el("p", { class: "empty" }, "No pictures yet. Training needs at least one; a handful from different angles gives a better embedding."));
       return;
     }
     const items = refs.map((ref) => ({
@@ -103,7 +103,7 @@ export function mount(panel, id) {
         el("dt", {}, "Size"), el("dd", {}, `${ref.width} × ${ref.height}`),
         el("dt", {}, "Uploaded as"), el("dd", {}, (ref.format || "").toUpperCase())),
     }));
-    grid.replaceChildren(...refs.map((ref, index) => el("figure", { class: "ref-card", "data-testid": "reference-card", "data-file": ref.file },
+    fill(grid, ...refs.map((ref, index) => el("figure", { class: "ref-card", "data-testid": "reference-card", "data-file": ref.file },
       el("button", { type: "button", class: "ref-open", "aria-label": `View ${ref.originalName || ref.file}`, onclick: () => openLightbox(items, index) },
         el("img", { src: items[index].src, alt: "", loading: "lazy" })),
       el("figcaption", {},

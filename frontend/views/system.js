@@ -1,7 +1,7 @@
 // System page: engines, device, memory (refreshed while shown) and the model packages.
 
 import { api } from "../api.js";
-import { el, failure, notice, bytes } from "../dom.js";
+import { el, failure, notice, bytes, fill } from "../dom.js";
 
 const NO_MODELS = "No model package is installed — see models/README.md.";
 
@@ -17,13 +17,13 @@ export function mount(host) {
     try {
       renderSystem(await api.system());
     } catch (error) {
-      system.replaceChildren(el("h2", {}, "System"), failure(error, "Reading /api/system"));
+      fill(system, el("h2", {}, "System"), failure(error, "Reading /api/system"));
     }
   }
 
   function renderSystem(s) {
     const jvm = s.jvm;
-    system.replaceChildren(el("h2", {}, "System"), el("table", { class: "kv" },
+    fill(system, el("h2", {}, "System"), el("table", { class: "kv" },
       row("Device", s.device.chosen, s.device.reason),
       row("Inference engine", s.inferenceEngine.chosen, s.inferenceEngine.reason),
       row("PyTorch", ...engine(s.engines.pytorch)),
@@ -41,10 +41,10 @@ export function mount(host) {
     try {
       list = await api.models();
     } catch (error) {
-      models.replaceChildren(el("h2", {}, "Model packages"), error.missing ? notice("warn", NO_MODELS) : failure(error, "Reading /api/models"));
+      fill(models, el("h2", {}, "Model packages"), error.missing ? notice("warn", NO_MODELS) : failure(error, "Reading /api/models"));
       return;
     }
-    models.replaceChildren(el("h2", {}, "Model packages"), list.length === 0
+    fill(models, el("h2", {}, "Model packages"), list.length === 0
       ? notice("warn", NO_MODELS)
       : el("ul", { class: "model-list" }, list.map((m) => el("li", {},
         el("div", { class: "model-title" },

@@ -3,7 +3,7 @@
 // the preview images.
 
 import { api } from "../api.js";
-import { el, failure, notice, toast, duration, num, imageSource } from "../dom.js";
+import { el, failure, notice, toast, duration, num, imageSource, fill, randomSeedButton } from "../dom.js";
 import { jobs, isActive, conceptOf } from "../ws.js";
 import { conceptById } from "../state.js";
 import { LineChart } from "../chart.js";
@@ -19,7 +19,7 @@ const FIELDS = {
   beta: { label: "KL weight β", group: "KL regularizer", min: 0, step: "any", hint: "0 is plain textual inversion; larger keeps the token behaving like its initializer word." },
   klWeighting: { label: "KL weighting", group: "KL regularizer", options: ["exact", "uniform"], hint: "exact: w_t from the DDPM posterior; uniform: plain squared difference (DPOK's code)." },
   templates: { label: "Prompt templates", group: "Data", wide: true, hint: "One per line." },
-  flip: { label: "Random horizontal flip", group: "Data" },
+  flip: { label: "Flip horizontally", group: "Data" },
   crop: { label: "Random crop", group: "Data" },
   seed: { label: "Seed", group: "Run" },
   previewEvery: { label: "Preview every", group: "Run", min: 0, hint: "Steps between preview images; 0 for none." },
@@ -95,13 +95,13 @@ export function mount(panel, id) {
   });
 
   async function loadTrainers() {
-    formHost.replaceChildren(el("h2", {}, "Training"), el("p", { class: "muted" }, "Loading the trainer…"));
+    fill(formHost, el("h2", {}, "Training"), el("p", { class: "muted" }, "Loading the trainer…"));
     let list = null;
     let problem = null;
     try {
       list = await api.trainers();
     } catch (error) {
-      problem = failure(error, "The trainer list (GET /api/trainers)");
+      problem = failure(error, "Training");
     }
     const trainers = list && list.length ? list : [FALLBACK];
     buildForm(trainers, problem);
@@ -133,7 +133,7 @@ export function mount(panel, id) {
         inputs[key] = { control, kind: kindOf(value) };
         byGroup.get(meta.group).push(control.wrapper);
       }
-      fieldsHost.replaceChildren(...GROUPS.filter((g) => byGroup.get(g).length)
+      fill(fieldsHost, ...GROUPS.filter((g) => byGroup.get(g).length)
         .map((g) => el("fieldset", {}, el("legend", {}, g), el("div", { class: "field-grid" }, byGroup.get(g)))));
     }
 
@@ -156,7 +156,7 @@ export function mount(panel, id) {
       start();
     });
     renderFields();
-    formHost.replaceChildren(form);
+    fill(formHost, form);
     refresh();
   }
 
@@ -182,7 +182,7 @@ export function mount(panel, id) {
     try {
       params = collect();
     } catch (error) {
-      formMessage.replaceChildren(notice("error", error.message));
+      fill(formMessage, notice("error", error.message));
       return;
     }
     localStorage.setItem(SAVED + trainer.id, JSON.stringify(params));
@@ -194,7 +194,7 @@ export function mount(panel, id) {
       jobs.put(job);
       toast("Training queued", "ok");
     } catch (error) {
-      formMessage.replaceChildren(failure(error, "Starting the training"));
+      fill(formMessage, failure(error, "Starting the training"));
     }
     refresh();
   }
@@ -219,7 +219,7 @@ export function mount(panel, id) {
 
   function renderStatus(job, concept) {
     if (!job) {
-      status.replaceChildren(
+      fill(status, 
         el("div", { class: "run-line" }, el("span", { class: "state idle" }, "No training yet")),
         concept && concept.references.length === 0
           ? notice("info", "Upload reference pictures first, then start a training here. ", el("a", { href: `#/c/${encodeURIComponent(id)}/references` }, "Go to References"))
@@ -230,7 +230,7 @@ export function mount(panel, id) {
     const p = job.progress || {};
     const total = p.totalSteps ?? p.steps ?? (job.params && job.params.steps);
     const fraction = typeof p.step === "number" && total ? Math.min(1, p.step / total) : job.state === "SUCCEEDED" ? 1 : 0;
-    status.replaceChildren(
+    fill(status, 
       el("div", { class: "run-line" },
         el("span", { class: `state ${job.state.toLowerCase()}`, "data-testid": "train-state" }, job.state.toLowerCase()),
         el("span", {}, typeof p.step === "number" ? `step ${p.step} / ${total ?? "?"}` : ""),
@@ -242,12 +242,12 @@ export function mount(panel, id) {
       job.note ? el("p", { class: "muted small" }, job.note) : null,
       job.error ? notice("error", job.error) : null);
     const ratio = p.embeddingNorm && p.vocabMedianNorm ? p.embeddingNorm / p.vocabMedianNorm : null;
-    tiles.replaceChildren(
-      tile("loss", num(p.loss), "loss"),
-      tile("denoise", num(p.denoiseLoss), "denoise"),
-      tile("KL", num(p.kl), "kl"),
-      tile("‖<S*>‖", num(p.embeddingNorm), "norm", ratio ? `${ratio.toFixed(2)}× vocab median` : null),
-      tile("lr", num(p.lr)),
+    fill(tiles, 
+      tile("loss", num(p.loss, 3), "loss"),
+      tile("denoise", num(p.denoiseLoss, 3), "denoise"),
+      tile("KL", num(p.kl, 3), "kl"),
+      tile("‖<S*>‖", num(p.embeddingNorm, 3), "norm", ratio ? `${ratio.toFixed(2)}× median` : null, p.vocabMedianNorm ? `vocabulary median norm ${num(p.vocabMedianNorm)}` : null),
+      tile("lr", num(p.lr, 3)),
       tile("steps/s", num(p.stepsPerSecond, 3)));
   }
 
@@ -255,20 +255,22 @@ export function mount(panel, id) {
     if (!job) {
       lossChart.setData([]);
       normChart.setData([]);
-      previews.replaceChildren(el("p", { class: "muted small" }, "No previews yet."));
+      fill(previews, el("p", { class: "muted small" }, "No previews yet."));
       return;
     }
     const log = trainLog(job.id);
-    lossChart.setData(log.points);
-    normChart.setData(log.points);
+    const p = job.progress || {};
+    const total = p.totalSteps ?? p.steps ?? (job.params && job.params.steps) ?? null;
+    lossChart.setData(log.points, total);
+    normChart.setData(log.points, total);
     const shown = log.previews.length ? log.previews
       : job.progress && job.progress.preview ? [{ step: job.progress.step, src: job.progress.preview }] : [];
     if (shown.length === 0) {
-      previews.replaceChildren(el("p", { class: "muted small" }, job.state === "RUNNING" ? "The first preview arrives after “preview every” steps." : "No previews for this run."));
+      fill(previews, el("p", { class: "muted small" }, job.state === "RUNNING" ? "The first preview arrives after “preview every” steps." : "No previews for this run."));
       return;
     }
     const items = shown.map((p) => ({ src: imageSource(p.src), title: `Preview at step ${p.step}` }));
-    previews.replaceChildren(...shown.map((p, i) => el("button", { type: "button", class: "preview", onclick: () => openLightbox(items, i), "aria-label": `Preview at step ${p.step}` },
+    fill(previews, ...shown.map((p, i) => el("button", { type: "button", class: "preview", onclick: () => openLightbox(items, i), "aria-label": `Preview at step ${p.step}` },
       el("img", { src: items[i].src, alt: "" }),
       el("span", {}, `step ${p.step}`))));
     previews.scrollLeft = previews.scrollWidth;
@@ -293,8 +295,8 @@ function legend(series) {
     el("span", { class: "swatch" + (s.dash ? " dashed" : ""), style: `--c:${s.color}` }), s.label)));
 }
 
-function tile(label, value, kind, sub) {
-  return el("div", { class: `tile ${kind || ""}` },
+function tile(label, value, kind, sub, title) {
+  return el("div", { class: `tile ${kind || ""}`, title },
     el("span", { class: "tile-label" }, label),
     el("span", { class: "tile-value" }, value),
     sub ? el("span", { class: "tile-sub" }, sub) : null);
@@ -338,17 +340,12 @@ function input(key, defaultValue, value, meta) {
     control.value = value.join("\n");
     read = () => control.value;
   } else {
-    control = el("input", {
+    const box = el("input", {
       id, type: kind === "number" ? "number" : "text", value: String(value), "data-testid": `train-${key}`,
       min: meta.min, step: kind === "number" ? meta.step || "any" : null, spellcheck: "false",
     });
-    read = () => control.value.trim();
-  }
-  if (key === "seed") {
-    const dice = el("button", { type: "button", class: "icon-btn", title: "Random seed", "aria-label": "Random seed", onclick: () => {
-      control.value = String(Math.floor(Math.random() * 2 ** 31));
-    } }, "🎲");
-    control = el("div", { class: "with-button" }, control, dice);
+    read = () => box.value.trim();
+    control = key === "seed" ? el("div", { class: "with-button" }, box, randomSeedButton(box)) : box;
   }
   return {
     wrapper: el("div", { class: `field${meta.wide ? " wide" : ""}` }, el("label", { for: id }, meta.label), control, meta.hint ? el("small", { class: "hint" }, meta.hint) : null),
