@@ -122,7 +122,12 @@ function renderJobDock() {
   }));
 }
 
+let lastStatus = null;
+
 function renderConnection(status) {
+  // Back after an interruption: concepts may have changed meanwhile (the jobs come with the snapshot).
+  if (status === "live" && lastStatus === "reconnecting") loadConcepts();
+  lastStatus = status;
   const node = document.getElementById("connection");
   node.dataset.status = status;
   node.querySelector(".label").textContent = status === "live" ? "live" : status === "connecting" ? "connecting…" : "reconnecting…";

@@ -85,7 +85,7 @@ export class LineChart {
     if (y1 - y0 < 1e-12) {
       y0 -= 0.5;
       y1 += 0.5;
-    } else if (!this.log) {
+    } else {
       const margin = (y1 - y0) * 0.06;
       y0 -= margin;
       y1 += margin;
@@ -126,26 +126,38 @@ export class LineChart {
     g.rect(PAD.left, PAD.top, plotW, plotH);
     g.clip();
     g.lineJoin = "round";
+    const dots = [];
     for (const s of this.series) {
       g.strokeStyle = s.color;
       g.lineWidth = 1.75;
       g.setLineDash(s.dash || []);
       g.beginPath();
-      let drawing = false;
-      for (const point of this.points) {
+      // A point with no neighbour (a run watched only at its end) is drawn as a dot.
+      const lonely = [];
+      let run = 0;
+      this.points.forEach((point, i) => {
         const value = point[s.key];
         if (!this.usable(value)) {
-          drawing = false;
-          continue;
+          run = 0;
+          return;
         }
-        if (drawing) g.lineTo(px(point.step), py(value));
+        if (run > 0) g.lineTo(px(point.step), py(value));
         else g.moveTo(px(point.step), py(value));
-        drawing = true;
-      }
+        run += 1;
+        const next = this.points[i + 1];
+        if (run === 1 && !(next && this.usable(next[s.key]))) lonely.push(point);
+      });
       g.stroke();
+      for (const point of lonely) dots.push([s.color, px(point.step), py(point[s.key])]);
     }
     g.restore();
     g.setLineDash([]);
+    for (const [color, x, y] of dots) {
+      g.fillStyle = color;
+      g.beginPath();
+      g.arc(x, y, 3, 0, Math.PI * 2);
+      g.fill();
+    }
 
     if (this.hoverX !== null && this.hoverX >= PAD.left) this.drawHover(g, px, py, muted, width);
   }

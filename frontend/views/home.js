@@ -12,7 +12,10 @@ export function mount(host, { demoOnly }) {
       el("p", { class: "muted" }, "Subjects from the toy world, rendered as reference pictures. Pick one to get a ready concept and go straight to training.")),
     el("div", { class: "demo-grid", "data-testid": "demo-subjects" }, skeletons(4)));
 
-  if (!demoOnly) {
+  if (demoOnly) {
+    host.append(el("header", { class: "page-head" }, el("h1", {}, "Demo subjects"),
+      el("p", { class: "muted" }, "The toy world's subjects, one click from a trained-ready concept.")));
+  } else {
     host.append(
       el("section", { class: "hero" },
         el("h1", {}, "Teach the model a subject, then rank what it makes."),

@@ -57,6 +57,8 @@ export function mount(panel, id) {
   const logToggle = el("input", { type: "checkbox", id: "loss-log", checked: true, onchange: (e) => lossChart.setLog(e.target.checked) });
 
   const status = el("div", { class: "run-status" });
+  const sparse = el("p", { class: "muted small", hidden: true },
+    "Curves are recorded by this browser while the app is open; this run was not watched here, so only its last values show.");
   const tiles = el("div", { class: "tiles" });
   const previews = el("div", { class: "preview-strip", "data-testid": "train-previews" });
   live.append(
@@ -66,6 +68,7 @@ export function mount(panel, id) {
         el("h3", {}, "Loss"),
         legend(lossChart.series),
         el("label", { class: "toggle", for: "loss-log" }, logToggle, "log scale")),
+      sparse,
       lossCanvas,
       el("div", { class: "chart-head" },
         el("h3", {}, "Embedding norm"),
@@ -263,6 +266,7 @@ export function mount(panel, id) {
     const total = p.totalSteps ?? p.steps ?? (job.params && job.params.steps) ?? null;
     lossChart.setData(log.points, total);
     normChart.setData(log.points, total);
+    sparse.hidden = !(log.points.length < 3 && !isActive(job));
     const shown = log.previews.length ? log.previews
       : job.progress && job.progress.preview ? [{ step: job.progress.step, src: job.progress.preview }] : [];
     if (shown.length === 0) {
