@@ -308,12 +308,12 @@ export function mount(panel, id) {
         el("dl", { class: "scores" }, metrics.map((m) => {
           const value = score(image, m.id);
           const [lo, hi] = spans.get(m.id);
-          const width = value === null || hi === lo ? 100 : 8 + ((value - lo) / (hi - lo)) * 92;
+          const share = value === null || hi === lo ? 100 : 8 + ((value - lo) / (hi - lo)) * 92;
           return el("div", { class: `score${m.id === sortBy ? " active" : ""}` },
             el("dt", { title: m.name || m.id }, m.name || m.id),
             el("dd", {}, el("span", { class: "score-value" }, num(value, 3)),
               el("span", { class: "score-rank", title: `rank by ${m.name || m.id}` }, `#${ranks.get(m.id).get(index)}`)),
-            el("span", { class: "meter", "aria-hidden": "true" }, el("span", { style: `width:${width}%` })));
+            el("span", { class: "meter", "aria-hidden": "true" }, el("span", { style: `width:${share}%` })));
         })),
         el("div", { class: "card-foot muted small" }, `seed ${image.seed ?? "?"}`));
     })));

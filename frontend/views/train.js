@@ -186,6 +186,7 @@ export function mount(panel, id) {
       params = collect();
     } catch (error) {
       fill(formMessage, notice("error", error.message));
+      formMessage.scrollIntoView({ block: "nearest", behavior: "smooth" });
       return;
     }
     localStorage.setItem(SAVED + trainer.id, JSON.stringify(params));
@@ -198,6 +199,7 @@ export function mount(panel, id) {
       toast("Training queued", "ok");
     } catch (error) {
       fill(formMessage, failure(error, "Starting the training"));
+      formMessage.scrollIntoView({ block: "nearest", behavior: "smooth" });
     }
     refresh();
   }
