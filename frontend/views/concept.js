@@ -44,7 +44,7 @@ export function mount(host, id, initialTab) {
   function renderHeader() {
     const concept = conceptById(id);
     if (!concept) return;
-    fill(header, 
+    fill(header,
       el("div", { class: "concept-title" },
         el("h1", {}, concept.name),
         el("div", { class: "chips" },

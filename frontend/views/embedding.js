@@ -43,7 +43,7 @@ export function mount(panel, id) {
 
   function render(concept) {
     const e = concept.embedding;
-    fill(info, 
+    fill(info,
       el("div", { class: "panel-head" }, el("h2", {}, "Embedding"),
         el("p", { class: "muted" }, `The learned vectors for ${concept.placeholder}. Use them in other tools: A1111 and InvokeAI take the trigger word from the file name.`)),
       e

@@ -96,7 +96,7 @@ export function mount(panel, id) {
   function renderHint(truncated) {
     const c = concept();
     const has = prompt.value.includes(c.placeholder);
-    fill(promptHint, 
+    fill(promptHint,
       truncated ? notice("warn", "This prompt is longer than 77 tokens: the end is cut off and has no effect.") : null,
       !has && c.embedding ? el("p", { class: "muted small" }, `Tip: put ${c.placeholder} in the prompt to use the learned concept.`) : null,
       has && !c.embedding ? notice("info", `${c.name} is not trained yet, so ${c.placeholder} is read as ordinary text. `, el("a", { href: `#/c/${encodeURIComponent(id)}/train` }, "Train it")) : null);
@@ -166,7 +166,8 @@ export function mount(panel, id) {
       negativePrompt: negative.value.trim(),
       steps: Number(steps.value),
       guidanceScale: Number(guidance.value),
-      seed: Number(seed.value),
+      // -1 is settled here, so the seed is known whatever the server does with negative ones.
+      seed: Number(seed.value) < 0 ? Math.floor(Math.random() * 2 ** 31) : Number(seed.value),
       batchSize: Number(batch.value),
       width: Number(width.value),
       height: Number(height.value),
@@ -229,7 +230,7 @@ export function mount(panel, id) {
       const p = running.progress || {};
       const total = p.steps ?? p.totalSteps ?? running.params.steps;
       const fraction = typeof p.step === "number" && total ? Math.min(1, p.step / total) : null;
-      fill(progress, 
+      fill(progress,
         el("div", { class: `bar${fraction === null ? " indeterminate" : ""}`, role: "progressbar", "aria-valuemin": 0, "aria-valuemax": 100, "aria-valuenow": fraction === null ? null : Math.round(fraction * 100) },
           el("span", { style: `width:${fraction === null ? 100 : fraction * 100}%` })),
         el("span", { class: "muted small" }, running.state === "QUEUED" ? "queued" : fraction === null ? "starting…" : `step ${p.step} / ${total}`));
@@ -247,7 +248,13 @@ export function mount(panel, id) {
     refresh();
   });
 
+  // Progress of other jobs arrives all the time; redraw the grid only when what it shows changed.
+  let shownKey = null;
+
   function renderResults(job) {
+    const key = job ? `${job.id}:${job.state}` : "none";
+    if (key === shownKey) return;
+    shownKey = key;
     if (!job) {
       metricBar.replaceChildren();
       fill(results, el("div", { class: "empty-state" },
@@ -284,7 +291,7 @@ export function mount(panel, id) {
     const ranks = new Map(metrics.map((m) => [m.id, rankMap(orderBy(result, images, m.id))]));
     const spans = new Map(metrics.map((m) => [m.id, span(images.map((image) => score(image, m.id)))]));
 
-    fill(metricBar, 
+    fill(metricBar,
       el("span", { class: "muted small" }, "Sort by"),
       ...metrics.map((m) => el("button", {
         type: "button", class: "metric-chip", "aria-pressed": String(m.id === sortBy), "data-testid": "sort-metric", "data-metric": m.id,

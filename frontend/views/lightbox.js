@@ -27,7 +27,7 @@ export function openLightbox(items, start = 0) {
     image.onload = () => image.classList.toggle("pixelated", image.naturalWidth <= 256);
     counter.textContent = items.length > 1 ? `${index + 1} / ${items.length}` : "";
     previous.hidden = next.hidden = items.length < 2;
-    fill(side, 
+    fill(side,
       item.title ? el("h2", {}, item.title) : null,
       item.details || null,
       item.text ? el("div", { class: "params" },

@@ -224,7 +224,7 @@ export function mount(panel, id) {
 
   function renderStatus(job, concept) {
     if (!job) {
-      fill(status, 
+      fill(status,
         el("div", { class: "run-line" }, el("span", { class: "state idle" }, "No training yet")),
         concept && concept.references.length === 0
           ? notice("info", "Upload reference pictures first, then start a training here. ", el("a", { href: `#/c/${encodeURIComponent(id)}/references` }, "Go to References"))
@@ -235,7 +235,7 @@ export function mount(panel, id) {
     const p = job.progress || {};
     const total = p.totalSteps ?? p.steps ?? (job.params && job.params.steps);
     const fraction = typeof p.step === "number" && total ? Math.min(1, p.step / total) : job.state === "SUCCEEDED" ? 1 : 0;
-    fill(status, 
+    fill(status,
       el("div", { class: "run-line" },
         el("span", { class: `state ${job.state.toLowerCase()}`, "data-testid": "train-state" }, job.state.toLowerCase()),
         el("span", {}, typeof p.step === "number" ? `step ${p.step} / ${total ?? "?"}` : ""),
@@ -247,7 +247,7 @@ export function mount(panel, id) {
       job.note ? el("p", { class: "muted small" }, job.note) : null,
       job.error ? notice("error", job.error) : null);
     const ratio = p.embeddingNorm && p.vocabMedianNorm ? p.embeddingNorm / p.vocabMedianNorm : null;
-    fill(tiles, 
+    fill(tiles,
       tile("loss", num(p.loss, 3), "loss"),
       tile("denoise", num(p.denoiseLoss, 3), "denoise"),
       tile("KL", num(p.kl, 3), "kl"),
