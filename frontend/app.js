@@ -107,8 +107,9 @@ function renderJobDock() {
     return el("li", { class: "job-item" },
       el("div", { class: "job-line" },
         el("span", { class: `job-type ${job.type}` }, job.type),
-        el("span", { class: "job-owner", title: job.params && job.params.prompt ? job.params.prompt : "" },
-          owner ? owner.name : (job.params && job.params.prompt) || job.id.slice(0, 8)),
+        owner
+          ? el("a", { class: "job-owner", href: `#/c/${encodeURIComponent(owner.id)}/${job.type === "train" ? "train" : "generate"}` }, owner.name)
+          : el("span", { class: "job-owner", title: (job.params && job.params.prompt) || "" }, (job.params && job.params.prompt) || job.id.slice(0, 8)),
         el("button", {
           type: "button", class: "icon-btn small", title: "Cancel job", "aria-label": `Cancel ${job.type} job`,
           disabled: job.cancelRequested,

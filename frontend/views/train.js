@@ -56,6 +56,11 @@ export function mount(panel, id) {
   ]);
   const logToggle = el("input", { type: "checkbox", id: "loss-log", checked: true, onchange: (e) => lossChart.setLog(e.target.checked) });
 
+  let shownId = null;
+  const runPicker = el("select", { class: "run-picker", "aria-label": "Training run to show", "data-testid": "train-run-picker", onchange: (e) => {
+    shownId = e.target.value;
+    refresh();
+  } });
   const status = el("div", { class: "run-status" });
   const sparse = el("p", { class: "muted small", hidden: true },
     "Curves are recorded by this browser while the app is open; this run was not watched here, so only its last values show.");
@@ -87,7 +92,7 @@ export function mount(panel, id) {
   const formMessage = el("div", { class: "form-errors", "data-testid": "train-message" });
 
   cancelButton.addEventListener("click", async () => {
-    const job = currentJob();
+    const job = activeJob();
     if (!job) return;
     cancelButton.disabled = true;
     try {
@@ -195,6 +200,7 @@ export function mount(panel, id) {
     startButton.disabled = true;
     try {
       const job = await api.submitJob("train", { concept: id, ...params });
+      shownId = job.id;
       jobs.put(job);
       toast("Training queued", "ok");
     } catch (error) {
@@ -204,20 +210,27 @@ export function mount(panel, id) {
     refresh();
   }
 
-  function currentJob() {
-    const mine = jobs.list((job) => job.type === "train" && conceptOf(job) === id);
-    return mine.find(isActive) || mine[0] || null;
+  const myRuns = () => jobs.list((job) => job.type === "train" && conceptOf(job) === id);
+  const activeJob = () => myRuns().find(isActive) || null;
+
+  // The run shown: the one picked, else the active one, else the latest.
+  function shownJob(runs) {
+    return runs.find((job) => job.id === shownId) || runs.find(isActive) || runs[0] || null;
   }
 
   function refresh() {
-    const job = currentJob();
+    const runs = myRuns();
+    const job = shownJob(runs);
+    const running = activeJob();
     const concept = conceptById(id);
-    const active = job && isActive(job);
-    startButton.disabled = Boolean(active) || !concept || concept.references.length === 0;
+    startButton.disabled = Boolean(running) || !concept || concept.references.length === 0;
     startButton.title = concept && concept.references.length === 0 ? "Upload reference pictures first" : "";
-    cancelButton.hidden = !active;
-    cancelButton.disabled = Boolean(job && job.cancelRequested);
-    cancelButton.textContent = job && job.cancelRequested ? "Cancelling…" : "Cancel";
+    cancelButton.hidden = !running;
+    cancelButton.disabled = Boolean(running && running.cancelRequested);
+    cancelButton.textContent = running && running.cancelRequested ? "Cancelling…" : "Cancel";
+    runPicker.hidden = runs.length < 2;
+    fill(runPicker, runs.map((run) => el("option", { value: run.id, selected: run === job },
+      `${shortTime(run.createdAt)} · β ${run.params && run.params.beta !== undefined ? run.params.beta : "?"} · ${run.state.toLowerCase()}`)));
     renderStatus(job, concept);
     renderLive(job);
   }
@@ -241,7 +254,8 @@ export function mount(panel, id) {
         el("span", {}, typeof p.step === "number" ? `step ${p.step} / ${total ?? "?"}` : ""),
         el("span", { class: "spacer" }),
         job.state === "RUNNING" ? el("span", { class: "muted" }, `ETA ${duration(p.etaSeconds)}`) : null,
-        job.state === "SUCCEEDED" ? el("a", { class: "btn small primary", href: `#/c/${encodeURIComponent(id)}/generate` }, "Generate with it →") : null),
+        job.state === "SUCCEEDED" ? el("a", { class: "btn small primary", href: `#/c/${encodeURIComponent(id)}/generate` }, "Generate with it →") : null,
+        runPicker),
       el("div", { class: `bar big${job.state === "QUEUED" ? " indeterminate" : ""}`, role: "progressbar", "aria-valuemin": 0, "aria-valuemax": 100, "aria-valuenow": Math.round(fraction * 100) },
         el("span", { style: `width:${job.state === "QUEUED" ? 100 : fraction * 100}%` })),
       job.note ? el("p", { class: "muted small" }, job.note) : null,
@@ -294,6 +308,13 @@ export function mount(panel, id) {
     },
     update: refresh,
   };
+}
+
+/** "14:05" for today, "Nov 3, 14:05" before. */
+function shortTime(iso) {
+  const date = new Date(iso);
+  const time = date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  return date.toDateString() === new Date().toDateString() ? time : `${date.toLocaleDateString([], { month: "short", day: "numeric" })}, ${time}`;
 }
 
 function legend(series) {
