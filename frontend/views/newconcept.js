@@ -68,7 +68,7 @@ export function openNewConcept() {
   name.focus();
 }
 
-export function field(label, input, hint) {
+function field(label, input, hint) {
   const id = input.id || `f-${Math.random().toString(36).slice(2, 9)}`;
   input.id = id;
   return el("div", { class: "field" },
