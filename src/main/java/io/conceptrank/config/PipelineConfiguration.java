@@ -3,6 +3,7 @@ package io.conceptrank.config;
 import io.conceptrank.concept.ConceptStore;
 import io.conceptrank.engine.EngineInfo;
 import io.conceptrank.job.GenerateJob;
+import io.conceptrank.job.TrainJob;
 import io.conceptrank.pipeline.ActiveModel;
 import io.conceptrank.plugin.PluginRegistry;
 import java.nio.file.Path;
@@ -22,6 +23,11 @@ public class PipelineConfiguration {
     @Bean(destroyMethod = "close")
     public PluginRegistry pluginRegistry(@Value("${conceptrank.plugins-dir:plugins}") String pluginsDir) {
         return new PluginRegistry(Path.of(pluginsDir));
+    }
+
+    @Bean
+    public TrainJob trainJob(ActiveModel model, ConceptStore concepts, PluginRegistry plugins) {
+        return new TrainJob(model, concepts, plugins);
     }
 
     @Bean
