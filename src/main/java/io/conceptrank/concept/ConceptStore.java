@@ -21,6 +21,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.IntSupplier;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
@@ -87,7 +88,7 @@ public final class ConceptStore {
     private final Path embeddingsDir;
     private final ClipTokenizer tokenizer;
     private final ImageDecoder decoder;
-    private final int textEncoderWidth;
+    private final IntSupplier textEncoderWidth;
     private final Map<String, Concept> concepts = new ConcurrentHashMap<>();
     private final Object lock = new Object();
     private final JsonMapper json = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
@@ -99,9 +100,18 @@ public final class ConceptStore {
      *                         embeddings must match
      */
     public ConceptStore(Path dataDir, ClipTokenizer tokenizer, ImageDecoder decoder, int textEncoderWidth) {
-        if (textEncoderWidth < 1) {
-            throw new IllegalArgumentException("text encoder width must be positive, got " + textEncoderWidth);
+        this(dataDir, tokenizer, decoder, fixedWidth(textEncoderWidth));
+    }
+
+    private static IntSupplier fixedWidth(int width) {
+        if (width < 1) {
+            throw new IllegalArgumentException("text encoder width must be positive, got " + width);
         }
+        return () -> width;
+    }
+
+    /** As above, with the width asked for when first needed (from the loaded model). */
+    public ConceptStore(Path dataDir, ClipTokenizer tokenizer, ImageDecoder decoder, IntSupplier textEncoderWidth) {
         this.conceptsDir = dataDir.resolve("concepts");
         this.embeddingsDir = dataDir.resolve("embeddings");
         this.tokenizer = tokenizer;
@@ -111,7 +121,7 @@ public final class ConceptStore {
     }
 
     public int textEncoderWidth() {
-        return textEncoderWidth;
+        return textEncoderWidth.getAsInt();
     }
 
     /** Oldest first. */
@@ -312,6 +322,7 @@ public final class ConceptStore {
     public Concept saveEmbedding(String id, NDArray vectors, String source, String originalName, Integer step)
             throws IOException {
         long[] shape = vectors.getShape().getShape();
+        int textEncoderWidth = textEncoderWidth();
         if (shape.length != 2 || shape[1] != textEncoderWidth || shape[0] < 1 || shape[0] > EmbeddingFiles.MAX_VECTORS) {
             throw new IllegalArgumentException("an embedding for this text encoder is [1.." + EmbeddingFiles.MAX_VECTORS
                     + ", " + textEncoderWidth + "], got " + vectors.getShape());
@@ -339,7 +350,7 @@ public final class ConceptStore {
         get(id);
         String name = displayName(originalName, 0);
         try (NDManager manager = NDManager.newBaseManager()) {
-            EmbeddingFiles.Loaded loaded = EmbeddingFiles.read(file, name, textEncoderWidth, manager);
+            EmbeddingFiles.Loaded loaded = EmbeddingFiles.read(file, name, textEncoderWidth(), manager);
             return saveEmbedding(id, loaded.vectors(), "import", name, step(loaded.metadata().get("step")));
         }
     }
@@ -369,7 +380,7 @@ public final class ConceptStore {
         synchronized (lock) {
             if (!Files.exists(copy)) {
                 try (NDManager manager = NDManager.newBaseManager()) {
-                    EmbeddingFiles.Loaded loaded = EmbeddingFiles.read(own, own.toString(), textEncoderWidth, manager);
+                    EmbeddingFiles.Loaded loaded = EmbeddingFiles.read(own, own.toString(), textEncoderWidth(), manager);
                     EmbeddingFiles.write(copy, EmbeddingFiles.Format.A1111, concept.placeholder(), loaded.vectors(),
                             loaded.metadata());
                 }

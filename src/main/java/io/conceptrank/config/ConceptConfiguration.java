@@ -6,6 +6,8 @@ import io.conceptrank.model.tokenizer.ClipTokenizer;
 import jakarta.servlet.MultipartConfigElement;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.servlet.MultipartConfigFactory;
+import io.conceptrank.pipeline.ActiveModel;
+import java.util.function.IntSupplier;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.util.unit.DataSize;
@@ -20,13 +22,15 @@ public class ConceptConfiguration {
     }
 
     /**
-     * {@code conceptrank.text-encoder-width} (768, SD 1.x) stands in for the width of the loaded model's
-     * text encoder until the store is handed the model itself.
+     * Embeddings are checked against the active model's text-encoder width (asked for when first
+     * needed, which loads the model); {@code conceptrank.text-encoder-width} overrides it.
      */
     @Bean
     public ConceptStore conceptStore(ConceptRankProperties properties, ClipTokenizer tokenizer, ImageDecoder decoder,
-            @Value("${conceptrank.text-encoder-width:768}") int textEncoderWidth) {
-        return new ConceptStore(properties.dataDir(), tokenizer, decoder, textEncoderWidth);
+            ActiveModel model, @Value("${conceptrank.text-encoder-width:0}") int textEncoderWidth) {
+        IntSupplier width = textEncoderWidth > 0 ? () -> textEncoderWidth
+                : () -> model.get().textEncoder().config().width();
+        return new ConceptStore(properties.dataDir(), tokenizer, decoder, width);
     }
 
     /**
