@@ -1,6 +1,7 @@
 package io.conceptrank.training;
 
 import ai.djl.ndarray.NDArray;
+import io.conceptrank.tensor.Ops;
 
 /**
  * The training objectives on one micro-batch, given the UNet's noise predictions for the same
@@ -53,7 +54,7 @@ public final class TrainingLoss {
         return (epsNew, noise, epsInit, weights) -> {
             NDArray denoise = denoising(epsNew, noise);
             NDArray kl = kl(epsNew, epsInit, weights);
-            return new Terms(denoise.add(kl.mul(b)), denoise, kl);
+            return new Terms(denoise.add(Ops.scale(kl, b)), denoise, kl);
         };
     }
 }

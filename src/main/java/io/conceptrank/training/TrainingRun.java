@@ -344,11 +344,16 @@ final class TrainingRun implements AutoCloseable {
     }
 
     private float[][] anchors(PromptTemplates templates) {
+        List<String> prompts = new ArrayList<>(templates.size());
+        for (int i = 0; i < templates.size(); i++) {
+            prompts.add(templates.fill(i, initializer));
+        }
         float[][] out = new float[templates.size()][];
         try (NDManager m = manager.newSubManager()) {
-            for (int i = 0; i < templates.size(); i++) {
-                out[i] = encoder.conditioning(m, List.of(templates.fill(i, initializer)), LearnedTokens.none())
-                        .toFloatArray();
+            float[] all = encoder.conditioning(m, prompts, LearnedTokens.none()).toFloatArray();
+            int per = (int) contextShape.size();
+            for (int i = 0; i < out.length; i++) {
+                out[i] = Arrays.copyOfRange(all, i * per, (i + 1) * per);
             }
         }
         return out;
