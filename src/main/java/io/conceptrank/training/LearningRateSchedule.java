@@ -110,4 +110,15 @@ public final class LearningRateSchedule {
     public String toString() {
         return text;
     }
+
+    /** Schedules are equal when their pieces are, however they were written. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof LearningRateSchedule other && pieces.equals(other.pieces);
+    }
+
+    @Override
+    public int hashCode() {
+        return pieces.hashCode();
+    }
 }

@@ -87,4 +87,19 @@ public final class PromptTemplates {
     public String fill(int index, String word) {
         return templates.get(index).replace("{}", word).replace("[name]", word);
     }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof PromptTemplates other && templates.equals(other.templates);
+    }
+
+    @Override
+    public int hashCode() {
+        return templates.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return templates.toString();
+    }
 }
