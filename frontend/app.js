@@ -1,98 +1,164 @@
-"use strict";
+// Entry point: the sidebar (concepts, active jobs, connection), the hash router and the views.
 
-const NO_MODELS = "No model package is installed \u2014 see README";
+import { api } from "./api.js";
+import { el, toast, fill } from "./dom.js";
+import { jobs, isActive, conceptOf } from "./ws.js";
+import { state, loadConcepts, onConcepts, conceptById, refreshConcept } from "./state.js";
+import "./trainlog.js";
+import { openNewConcept } from "./views/newconcept.js";
+import * as home from "./views/home.js";
+import * as concept from "./views/concept.js";
+import * as plugins from "./views/plugins.js";
+import * as system from "./views/system.js";
 
-/** GET a JSON document; rejects with the server's {error, detail} message when there is one. */
-async function getJson(url) {
-  const response = await fetch(url, { headers: { Accept: "application/json" } });
-  const body = await response.json().catch(() => null);
-  if (!response.ok) {
-    const error = new Error(body && body.detail ? body.detail : `${response.status} ${response.statusText}`);
-    error.status = response.status;
-    throw error;
-  }
-  return body;
+const LAST_CONCEPT = "conceptrank.lastConcept";
+const viewHost = document.getElementById("view");
+let current = { key: null, cleanup: null };
+
+/** "#/c/my-dog/train" -> {page: "concept", id: "my-dog", tab: "train"}. */
+function parseRoute() {
+  const parts = location.hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
+  if (parts[0] === "c" && parts[1]) return { page: "concept", id: parts[1], tab: parts[2] || "references" };
+  if (["home", "demo", "plugins", "system"].includes(parts[0])) return { page: parts[0] };
+  return { page: "default" };
 }
 
-/** Builds an element; children may be strings or nodes. */
-function el(tag, attributes, ...children) {
-  const node = document.createElement(tag);
-  Object.entries(attributes || {}).forEach(([key, value]) => node.setAttribute(key, value));
-  children.filter((child) => child !== null && child !== undefined).forEach((child) => node.append(child));
-  return node;
-}
-
-function mebibytes(bytes) {
-  return bytes === null || bytes === undefined || bytes < 0 ? "n/a" : `${(bytes / 1048576).toFixed(0)} MiB`;
-}
-
-function row(label, value, reason) {
-  return el("tr", {}, el("th", {}, label), el("td", {}, value, reason ? el("span", { class: "reason" }, reason) : null));
-}
-
-function engineCell(engine) {
-  if (!engine.available) {
-    return [el("span", { class: "bad" }, "not available"), engine.reason];
-  }
-  const gpus = engine.gpuCount > 0 ? `${engine.gpuCount} GPU(s)` : "CPU only";
-  return [el("span", { class: "ok" }, `${engine.version} \u00b7 ${gpus}`), `devices: ${engine.devices.join(", ")}`];
-}
-
-function renderSystem(system) {
-  document.getElementById("version").textContent = `v${system.conceptrankVersion}`;
-  const jvm = system.jvm;
-  const table = el("table", {},
-    row("Device", system.device.chosen, system.device.reason),
-    row("Inference engine", system.inferenceEngine.chosen, system.inferenceEngine.reason),
-    row("PyTorch", ...engineCell(system.engines.pytorch)),
-    row("TensorRT", ...engineCell(system.engines.tensorrt)),
-    row("CUDA GPUs (driver)", String(system.engines.cudaGpuCount)),
-    row("Processors / threads", `${jvm.availableProcessors} / ${jvm.liveThreads}`),
-    row("Heap used / max", `${mebibytes(jvm.heapUsedBytes)} / ${mebibytes(jvm.heapMaxBytes)}`),
-    row("Resident memory", mebibytes(jvm.residentBytes), "whole process, libtorch included"),
-    row("Java", system.javaVersion));
-  document.getElementById("system").replaceChildren(table);
-  document.getElementById("system").className = "";
-}
-
-/** Accepts a plain array or {models: [...]} / {packages: [...]}; items are names or objects with a name. */
-function renderModels(answer) {
-  const models = Array.isArray(answer) ? answer : (answer && (answer.models || answer.packages)) || [];
-  const target = document.getElementById("models");
-  if (models.length === 0) {
-    target.replaceChildren(el("p", { class: "notice" }, NO_MODELS));
+function route() {
+  const r = parseRoute();
+  if (r.page === "default") {
+    const last = localStorage.getItem(LAST_CONCEPT);
+    const target = conceptById(last) || state.concepts[0];
+    location.replace(target ? `#/c/${encodeURIComponent(target.id)}/references` : "#/home");
     return;
   }
-  const items = models.map((model) => typeof model === "string"
-    ? el("li", {}, el("span", { class: "name" }, model))
-    : el("li", {}, el("span", { class: "name" }, model.name || model.id || "?"),
-        model.description ? el("div", { class: "muted" }, model.description) : null));
-  target.replaceChildren(el("ul", { class: "models" }, ...items));
-  target.className = "";
+  if (r.page === "concept") localStorage.setItem(LAST_CONCEPT, r.id);
+  // A lightbox or dialog belongs to the page it was opened on.
+  for (const dialog of document.querySelectorAll("dialog[open]")) dialog.close();
+  const key = r.page === "concept" ? `concept:${r.id}` : r.page;
+  highlightNav(r);
+  // Switching tabs within one concept keeps the concept view and only swaps the tab.
+  if (current.key === key && r.page === "concept") {
+    current.view.showTab(r.tab);
+    return;
+  }
+  if (current.cleanup) current.cleanup();
+  viewHost.replaceChildren();
+  let view;
+  if (r.page === "concept") view = concept.mount(viewHost, r.id, r.tab);
+  else if (r.page === "plugins") view = plugins.mount(viewHost);
+  else if (r.page === "system") view = system.mount(viewHost);
+  else view = home.mount(viewHost, { demoOnly: r.page === "demo" });
+  current = { key, cleanup: view.cleanup, view };
+  document.title = view.title ? `${view.title} · ConceptRank` : "ConceptRank";
 }
 
-async function loadSystem() {
-  try {
-    renderSystem(await getJson("/api/system"));
-  } catch (error) {
-    document.getElementById("system").replaceChildren(el("p", { class: "bad" }, `Cannot read /api/system: ${error.message}`));
+function highlightNav(r) {
+  for (const link of document.querySelectorAll(".sidebar a[href]")) {
+    const href = link.getAttribute("href");
+    const active = r.page === "concept"
+      ? href.startsWith(`#/c/${encodeURIComponent(r.id)}/`)
+      : href === `#/${r.page}`;
+    link.classList.toggle("active", active);
+    if (active) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
   }
 }
 
-async function loadModels() {
-  const target = document.getElementById("models");
-  try {
-    renderModels(await getJson("/api/models"));
-  } catch (error) {
-    // 404: the server has no model endpoint yet, which also means no model package.
-    target.replaceChildren(error.status === 404
-      ? el("p", { class: "notice" }, NO_MODELS)
-      : el("p", { class: "bad" }, `Cannot read /api/models: ${error.message}`));
+function renderConceptList() {
+  const list = document.getElementById("concept-list");
+  if (state.conceptsError) {
+    fill(list, el("li", { class: "side-empty bad" }, `Cannot list concepts: ${state.conceptsError.message}`));
+    return;
+  }
+  if (state.concepts.length === 0) {
+    fill(list, el("li", { class: "side-empty" }, "No concepts yet. Create one or start from a demo subject."));
+    return;
+  }
+  const active = jobs.list(isActive);
+  fill(list, ...state.concepts.map((c) => {
+    const job = active.find((j) => conceptOf(j) === c.id);
+    const first = c.references[0];
+    return el("li", {},
+      el("a", { href: `#/c/${encodeURIComponent(c.id)}/references`, class: "concept-item", "data-testid": "concept-item", "data-concept-id": c.id },
+        first
+          ? el("img", { class: "concept-thumb", src: api.referenceUrl(c.id, first.file), alt: "", loading: "lazy" })
+          : el("span", { class: "concept-thumb empty", "aria-hidden": "true" }, c.name.slice(0, 1).toUpperCase()),
+        el("span", { class: "concept-text" },
+          el("span", { class: "concept-name" }, c.name),
+          el("span", { class: "concept-meta" },
+            el("code", {}, c.placeholder), ` · ${c.references.length} ref${c.references.length === 1 ? "" : "s"}`)),
+        job
+          ? el("span", { class: `busy ${job.type}`, title: `${job.type} ${job.state.toLowerCase()}` })
+          : c.embedding ? el("span", { class: "trained", title: "has an embedding" }, "✓") : null));
+  }));
+  highlightNav(parseRoute());
+}
+
+function renderJobDock() {
+  const active = jobs.list(isActive).reverse();
+  const dock = document.getElementById("jobs-dock");
+  dock.hidden = active.length === 0;
+  fill(document.getElementById("job-list"), ...active.map((job) => {
+    const p = job.progress || {};
+    const step = p.step ?? null;
+    const total = p.totalSteps ?? p.steps ?? null;
+    const fraction = step !== null && total ? Math.min(1, step / total) : null;
+    const owner = conceptById(conceptOf(job));
+    return el("li", { class: "job-item" },
+      el("div", { class: "job-line" },
+        el("span", { class: `job-type ${job.type}` }, job.type),
+        owner
+          ? el("a", { class: "job-owner", href: `#/c/${encodeURIComponent(owner.id)}/${job.type === "train" ? "train" : "generate"}` }, owner.name)
+          : el("span", { class: "job-owner", title: (job.params && job.params.prompt) || "" }, (job.params && job.params.prompt) || job.id.slice(0, 8)),
+        el("button", {
+          type: "button", class: "icon-btn small", title: "Cancel job", "aria-label": `Cancel ${job.type} job`,
+          disabled: job.cancelRequested,
+          onclick: () => api.cancelJob(job.id).then((j) => jobs.put(j)).catch((e) => toast(e.message, "error")),
+        }, "×")),
+      el("div", { class: "bar" + (fraction === null ? " indeterminate" : "") },
+        el("span", { style: `width:${fraction === null ? 100 : fraction * 100}%` })),
+      el("div", { class: "job-sub" }, job.state === "QUEUED" ? "queued"
+        : job.cancelRequested ? "cancelling…"
+        : fraction !== null ? `${step} / ${total}` : "running"));
+  }));
+}
+
+let lastStatus = null;
+
+function renderConnection(status) {
+  // Back after an interruption: concepts may have changed meanwhile (the jobs come with the snapshot).
+  if (status === "live" && lastStatus === "reconnecting") loadConcepts();
+  lastStatus = status;
+  const node = document.getElementById("connection");
+  node.dataset.status = status;
+  node.querySelector(".label").textContent = status === "live" ? "live" : status === "connecting" ? "connecting…" : "reconnecting…";
+  node.title = status === "live" ? "Receiving live job updates" : "Live updates interrupted; retrying";
+}
+
+/** A finished training changes its concept (it now has an embedding); say so wherever the user is. */
+function onJobEvent(job, type) {
+  renderJobDock();
+  renderConceptList();
+  if (!job) return;
+  const owner = conceptById(conceptOf(job));
+  const label = `${job.type === "train" ? "Training" : job.type === "generate" ? "Generation" : job.type}${owner ? ` of ${owner.name}` : ""}`;
+  if (type === "job.finished") {
+    if (owner) refreshConcept(owner.id);
+    toast(`${label} finished`, "ok");
+  } else if (type === "job.failed") {
+    toast(`${label} failed: ${job.error || "see the job"}`, "error");
   }
 }
 
-document.getElementById("refresh").addEventListener("click", loadSystem);
-loadSystem();
-loadModels();
-// Memory figures move while jobs run; keep them current without a reload.
-setInterval(loadSystem, 10000);
+document.getElementById("new-concept").addEventListener("click", openNewConcept);
+window.addEventListener("hashchange", route);
+onConcepts(renderConceptList);
+jobs.subscribe(onJobEvent);
+jobs.onStatus(renderConnection);
+
+api.system().then((s) => {
+  document.getElementById("version").textContent = `v${s.conceptrankVersion}`;
+}).catch(() => {});
+
+loadConcepts().then(route);
+jobs.start();

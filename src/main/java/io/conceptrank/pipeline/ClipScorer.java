@@ -46,7 +46,7 @@ public final class ClipScorer {
         if (tokens.isEmpty()) {
             embeds = clip.encodeText(ids);
         } else {
-            Map<Integer, NDArray> byId = tokens.register(prompts.tokenizer());
+            Map<Integer, NDArray> byId = tokens.register(prompts.tokenizer(), ids.getManager());
             embeds = clip.encodeText(PlaceholderSplice.inputEmbeddings(clip.textModel(), ids, byId), ids);
         }
         return ClipModel.normalize(embeds);

@@ -1,6 +1,7 @@
 package io.conceptrank.pipeline;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import io.conceptrank.model.tokenizer.ClipTokenizer;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -14,8 +15,7 @@ import java.util.regex.Pattern;
  *
  * <p>A placeholder with n > 1 vectors is registered with the tokenizer as the n tokens
  * {@code <S*>}, {@code <S*>_1}, ... and written in a prompt as {@code <S*>}; {@link #expand}
- * turns it into that run, which is what {@link io.conceptrank.model.clip.PlaceholderSplice}
- * expects (consecutive ids, the first one keyed).
+ * turns it into that run of tokens, each of which takes one vector.
  */
 public final class LearnedTokens {
 
@@ -54,24 +54,37 @@ public final class LearnedTokens {
     }
 
     /**
-     * Registers every placeholder's tokens with {@code tokenizer} and returns the first id of each
-     * mapped to its vectors, as {@link io.conceptrank.model.clip.PlaceholderSplice} takes them.
+     * Registers every placeholder's tokens with {@code tokenizer} and maps each token's id to its
+     * vector [1, D] (a differentiable slice of the placeholder's vectors), as
+     * {@link io.conceptrank.model.clip.PlaceholderSplice} takes them. The ids of one placeholder
+     * need not be consecutive: a concept may gain vectors after other placeholders were added.
      */
-    public Map<Integer, NDArray> register(ClipTokenizer tokenizer) {
+    public Map<Integer, NDArray> register(ClipTokenizer tokenizer, NDManager scope) {
         Map<Integer, NDArray> byId = new LinkedHashMap<>();
         for (Map.Entry<String, NDArray> e : vectors.entrySet()) {
-            int n = (int) e.getValue().getShape().get(0);
-            int first = tokenizer.addPlaceholder(tokenName(e.getKey(), 0));
-            for (int i = 1; i < n; i++) {
+            NDArray rows = e.getValue();
+            int n = (int) rows.getShape().get(0);
+            for (int i = 0; i < n; i++) {
                 int id = tokenizer.addPlaceholder(tokenName(e.getKey(), i));
-                if (id != first + i) {
-                    throw new IllegalStateException("tokens of " + e.getKey() + " did not get consecutive ids ("
-                            + first + ", ..., " + id + "): another placeholder was added in between");
+                if (n == 1) {
+                    byId.put(id, rows);
+                } else {
+                    NDArray row = rows.get(i + ":" + (i + 1));
+                    row.attach(scope); // a slice per call: freed with the caller's scope, not the concept's
+                    byId.put(id, row);
                 }
             }
-            byId.put(first, e.getValue());
         }
         return byId;
+    }
+
+    /** Registers every placeholder's tokens with {@code tokenizer}, so prompts tokenize them as units. */
+    public void register(ClipTokenizer tokenizer) {
+        for (Map.Entry<String, NDArray> e : vectors.entrySet()) {
+            for (int i = 0; i < e.getValue().getShape().get(0); i++) {
+                tokenizer.addPlaceholder(tokenName(e.getKey(), i));
+            }
+        }
     }
 
     /** The prompt with each multi-vector placeholder written out as its run of tokens. */

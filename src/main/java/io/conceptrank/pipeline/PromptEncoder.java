@@ -72,7 +72,7 @@ public final class PromptEncoder {
         if (tokens.isEmpty()) {
             return textModel.forward(ids);
         }
-        Map<Integer, NDArray> byId = tokens.register(tokenizer);
+        Map<Integer, NDArray> byId = tokens.register(tokenizer, ids.getManager());
         return textModel.forwardEmbeddings(PlaceholderSplice.inputEmbeddings(textModel, ids, byId), ids);
     }
 

@@ -7,10 +7,12 @@ import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.web.ErrorResponse;
 import org.springframework.web.bind.MethodArgumentNotValidException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
+import tools.jackson.core.JacksonException;
 
 /** Turns every exception into {@code {"error", "detail"}} JSON with a fitting status; never a stack trace. */
 @RestControllerAdvice
@@ -34,6 +36,14 @@ public class ApiExceptionHandler {
                 .map(f -> f.getField() + ": " + f.getDefaultMessage())
                 .collect(Collectors.joining("; "));
         return answer(HttpStatus.BAD_REQUEST, detail.isEmpty() ? "invalid request body" : detail);
+    }
+
+    /** Not JSON, or JSON that does not fit the request type; Spring MVC gives no status of its own for it. */
+    @ExceptionHandler(HttpMessageNotReadableException.class)
+    public ResponseEntity<ApiError> unreadableBody(HttpMessageNotReadableException e) {
+        Throwable cause = e.getMostSpecificCause();
+        String reason = cause instanceof JacksonException json ? json.getOriginalMessage() : cause.getMessage();
+        return answer(HttpStatus.BAD_REQUEST, "request body could not be read: " + reason);
     }
 
     @ExceptionHandler(Exception.class)

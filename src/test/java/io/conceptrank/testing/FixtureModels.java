@@ -35,6 +35,20 @@ public final class FixtureModels {
      * names the checkpoint and, since the tiny configs are not a standard family's, a config per part.
      */
     public static StableDiffusion loadSdPipeline(Fixtures.Folder folder, Path packageDir) throws IOException {
+        writeSdPipelinePackage(folder, packageDir, false);
+        try (ModelPackage pkg = ModelPackage.open(packageDir)) {
+            return ModelLoader.load(pkg, Device.cpu());
+        }
+    }
+
+    /**
+     * Writes a model package for the sd-pipeline checkpoint into {@code packageDir}; with
+     * {@code withClip}, the tiny CLIP fixture (same text width and image size) joins it as the
+     * ranking model, as a Hugging Face CLIPModel folder.
+     */
+    public static Path writeSdPipelinePackage(Fixtures.Folder folder, Path packageDir, boolean withClip)
+            throws IOException {
+        Files.createDirectories(packageDir);
         JsonNode c = folder.config();
         JsonNode ld = c.path("latent_diffusion");
         String checkpoint = folder.file(c.path("checkpoint").asString()).toString();
@@ -57,10 +71,16 @@ public final class FixtureModels {
             parts.putObject(part).put("format", "single-file").put("path", checkpoint).put("config", part + ".json");
         }
         parts.putObject("scheduler").put("format", "json").put("path", "scheduler.json");
-        write(packageDir.resolve(ModelPackage.MANIFEST), manifest);
-        try (ModelPackage pkg = ModelPackage.open(packageDir)) {
-            return ModelLoader.load(pkg, Device.cpu());
+        if (withClip) {
+            Fixtures.Folder clip = Fixtures.find("config.json",
+                    n -> n.path("hf").path("architectures").toString().contains("CLIPModel")).get(0);
+            Path clipDir = Files.createDirectories(packageDir.resolve("clip"));
+            write(clipDir.resolve("config.json"), clip.config().path("hf"));
+            Files.copy(clip.file("hf-keys.safetensors"), clipDir.resolve("model.safetensors"));
+            parts.putObject("clip").put("format", "hf").put("path", "clip");
         }
+        write(packageDir.resolve(ModelPackage.MANIFEST), manifest);
+        return packageDir;
     }
 
     private static void write(Path file, JsonNode node) throws IOException {

@@ -1,5 +1,8 @@
 package io.conceptrank.plugin.spi;
 
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
 /**
  * A learned concept as metrics and trainers see it.
  *
@@ -14,8 +17,12 @@ public record Concept(String name, String placeholder, String initializer, float
         return vectors != null && vectors.length > 0;
     }
 
-    /** {@code prompt} with the placeholder replaced by the initializer word (CLIP-T's prompt). */
+    /**
+     * {@code prompt} with the placeholder replaced by the initializer word (CLIP-T's prompt). Case is
+     * ignored, as the tokenizer lower-cases prompts: {@code <MY-DOG>} is the placeholder too.
+     */
     public String withClassWord(String prompt) {
-        return prompt.replace(placeholder, initializer);
+        return Pattern.compile(Pattern.quote(placeholder), Pattern.CASE_INSENSITIVE).matcher(prompt)
+                .replaceAll(Matcher.quoteReplacement(initializer));
     }
 }

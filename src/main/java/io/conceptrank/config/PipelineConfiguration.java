@@ -1,0 +1,38 @@
+package io.conceptrank.config;
+
+import io.conceptrank.concept.ConceptStore;
+import io.conceptrank.engine.EngineInfo;
+import io.conceptrank.job.GenerateJob;
+import io.conceptrank.job.TrainJob;
+import io.conceptrank.pipeline.ActiveModel;
+import io.conceptrank.plugin.PluginRegistry;
+import java.nio.file.Path;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** The active model, the plugins and the jobs that use them. */
+@Configuration(proxyBeanMethods = false)
+public class PipelineConfiguration {
+
+    @Bean(destroyMethod = "close")
+    public ActiveModel activeModel(ConceptRankProperties properties, EngineInfo engines) {
+        return new ActiveModel(properties.modelsDir(), properties.defaultModel(), engines.device());
+    }
+
+    @Bean(destroyMethod = "close")
+    public PluginRegistry pluginRegistry(@Value("${conceptrank.plugins-dir:plugins}") String pluginsDir) {
+        return new PluginRegistry(Path.of(pluginsDir));
+    }
+
+    @Bean
+    public TrainJob trainJob(ActiveModel model, ConceptStore concepts, PluginRegistry plugins) {
+        return new TrainJob(model, concepts, plugins);
+    }
+
+    @Bean
+    public GenerateJob generateJob(ActiveModel model, ConceptStore concepts, PluginRegistry plugins,
+            ConceptRankProperties properties) {
+        return new GenerateJob(model, concepts, plugins, properties.dataDir().resolve("outputs"));
+    }
+}

@@ -1,0 +1,152 @@
+package io.conceptrank.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDManager;
+import io.conceptrank.testing.FixtureModels;
+import io.conceptrank.training.EmbeddingFiles;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Generation through the real server on the tiny fixture model (with the tiny CLIP as its ranking
+ * model): a concept with an imported embedding, a generate job, PNGs with their settings, a ranking.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "conceptrank.default-model=tiny", "conceptrank.text-encoder-width=32"})
+class GenerateHttpTest {
+
+    static final Path ROOT = Path.of("target", "generate-http-test", UUID.randomUUID().toString()).toAbsolutePath();
+
+    private static final HttpClient http = HttpClient.newHttpClient();
+    private static final JsonMapper json = JsonMapper.builder().build();
+
+    @DynamicPropertySource
+    static void folders(DynamicPropertyRegistry registry) throws IOException {
+        FixtureModels.writeSdPipelinePackage(FixtureModels.sdPipelineFolder(), ROOT.resolve("models/tiny"), true);
+        registry.add("conceptrank.models-dir", () -> ROOT.resolve("models").toString());
+        registry.add("conceptrank.data-dir", () -> ROOT.resolve("data").toString());
+    }
+
+    @LocalServerPort
+    int port;
+
+    private HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpRequest.Builder at(String path) {
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path));
+    }
+
+    private JsonNode postJson(String path, Object body) throws Exception {
+        HttpResponse<String> response = send(at(path).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body))));
+        assertThat(response.statusCode()).as(response.body()).isBetween(200, 299);
+        return json.readTree(response.body());
+    }
+
+    private JsonNode awaitJob(String id) throws Exception {
+        Instant deadline = Instant.now().plus(Duration.ofMinutes(3));
+        while (Instant.now().isBefore(deadline)) {
+            JsonNode job = json.readTree(send(at("/api/jobs/" + id)).body());
+            String state = job.path("state").asString();
+            if (!state.equals("QUEUED") && !state.equals("RUNNING")) {
+                return job;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("job " + id + " did not finish in time");
+    }
+
+    @Test
+    void generatesSavesAndRanksABatchForAConcept() throws Exception {
+        postJson("/api/concepts", Map.of("name", "Corgi", "placeholder", "<corgi-x>", "initializer", "dog"));
+        Path embedding = ROOT.resolve("corgi.safetensors");
+        try (NDManager m = NDManager.newBaseManager()) {
+            EmbeddingFiles.write(embedding, EmbeddingFiles.Format.DIFFUSERS, "<corgi-x>",
+                    m.randomNormal(new ai.djl.ndarray.types.Shape(1, 32)).mul(0.3f), Map.of());
+        }
+        HttpResponse<String> imported = http.send(new Multipart()
+                .file("file", "corgi.safetensors", "application/octet-stream", Files.readAllBytes(embedding))
+                .post(URI.create("http://127.0.0.1:" + port + "/api/concepts/corgi/embedding")),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(imported.statusCode()).as(imported.body()).isBetween(200, 299);
+        // references for CLIP-I: the reference endpoint takes images; use a generated-size PNG
+        HttpResponse<String> refs = http.send(new Multipart()
+                .file("files", "ref.png", "image/png", pngBytes())
+                .post(URI.create("http://127.0.0.1:" + port + "/api/concepts/corgi/references")),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(refs.statusCode()).as(refs.body()).isEqualTo(201);
+
+        JsonNode job = postJson("/api/jobs", Map.of("type", "generate", "params", Map.of(
+                "prompt", "a photo of <corgi-x> on the beach", "steps", 3, "batchSize", 3, "seed", 11,
+                "concept", "corgi")));
+        JsonNode done = awaitJob(job.path("id").asString());
+        assertThat(done.path("state").asString()).as(done.toString()).isEqualTo("SUCCEEDED");
+
+        JsonNode result = done.path("result");
+        assertThat(result.path("images")).hasSize(3);
+        assertThat(result.path("chosenMetric").asString()).isEqualTo("subject-context");
+        assertThat(result.path("metrics").toString()).contains("subject-context", "clip-i", "clip-t", "clip-i-t-hmean");
+        assertThat(result.path("order")).hasSize(3);
+        double previous = Double.POSITIVE_INFINITY;
+        for (JsonNode index : result.path("order")) {
+            double score = result.path("images").get(index.asInt()).path("scores").path("subject-context").asDouble();
+            assertThat(score).isLessThanOrEqualTo(previous);
+            previous = score;
+        }
+        JsonNode first = result.path("images").get(0);
+        assertThat(first.path("seed").asLong()).isEqualTo(11);
+        assertThat(first.path("parameters").asString()).startsWith("a photo of <corgi-x> on the beach\n")
+                .contains("Seed: 11", "Size: 32x32", "Model: tiny");
+        HttpResponse<byte[]> png = http.send(at(first.path("url").asString()).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(png.statusCode()).isEqualTo(200);
+        assertThat(ImageIO.read(new ByteArrayInputStream(png.body())).getWidth()).isEqualTo(32);
+        Path saved = ROOT.resolve("data/outputs").resolve(first.path("url").asString().substring("/api/outputs/".length()));
+        assertThat(io.conceptrank.pipeline.Images.readPngText(saved)).containsEntry("parameters", first.path("parameters").asString());
+    }
+
+    @Test
+    void withoutAConceptTheBatchIsRankedByItsPromptAndBadParamsFailClearly() throws Exception {
+        JsonNode job = postJson("/api/jobs", Map.of("type", "generate", "params", Map.of(
+                "prompt", "a red sofa", "steps", 2, "batchSize", 2, "seed", 3)));
+        JsonNode done = awaitJob(job.path("id").asString());
+        assertThat(done.path("state").asString()).as(done.toString()).isEqualTo("SUCCEEDED");
+        assertThat(done.path("result").path("chosenMetric").asString()).isEqualTo("clip-t");
+
+        JsonNode bad = awaitJob(postJson("/api/jobs", Map.of("type", "generate", "params", Map.of(
+                "prompt", "x", "steps", 2, "width", 30))).path("id").asString());
+        assertThat(bad.path("state").asString()).isEqualTo("FAILED");
+        assertThat(bad.path("error").asString()).contains("multiple of 8");
+
+        HttpResponse<String> escape = send(at("/api/outputs/..%2F..%2Fetc/passwd"));
+        assertThat(escape.statusCode()).isIn(400, 404);
+        assertThat(send(at("/api/outputs/2026-01-01/passwd")).statusCode()).isEqualTo(404);
+    }
+
+    private static byte[] pngBytes() throws IOException {
+        java.awt.image.BufferedImage image = new java.awt.image.BufferedImage(32, 32, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ImageIO.write(image, "png", out);
+        return out.toByteArray();
+    }
+}
