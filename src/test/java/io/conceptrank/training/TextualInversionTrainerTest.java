@@ -224,7 +224,7 @@ class TextualInversionTrainerTest {
     @Test
     void resumedRunEndsWhereAnUninterruptedRunEnds() throws Exception {
         Map<String, Object> p = parameters("steps", 4, "checkpointEvery", 2, "flip", true, "cropScale", 0.8,
-                "batchSize", 2, "latentSampling", "random");
+                "gradientAccumulation", 2, "latentSampling", "random");
         TextualInversionTrainer trainer = new TextualInversionTrainer();
         float[][] whole = trainer.train(request(tmp.resolve("whole"), 2, false, p), new Recorder());
 
@@ -259,7 +259,7 @@ class TextualInversionTrainerTest {
         Path dir = tmp.resolve("nan");
         Recorder recorder = new Recorder();
         assertThatThrownBy(() -> new TextualInversionTrainer().train(request(dir, 1, false,
-                parameters("steps", 40, "checkpointEvery", 2, "learningRate", "0.01:3, 1e30")), recorder))
+                parameters("steps", 6, "checkpointEvery", 2, "learningRate", "0.01:3, 1e30")), recorder))
                 .isInstanceOfSatisfying(NonFiniteLossException.class, e -> {
                     assertThat(e.getMessage()).contains("step " + e.step()).contains("checkpoint of step "
                             + e.checkpointStep());
