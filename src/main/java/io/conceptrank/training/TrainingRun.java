@@ -82,6 +82,10 @@ final class TrainingRun implements AutoCloseable {
         this.width = encoder.textModel().config().width();
         int multiple = model.vaeScale() * (1 << (model.unet().config().levels() - 1));
         int res = settings.resolution() == 0 ? model.unet().config().imageSize() * model.vaeScale() : settings.resolution();
+        if (res <= 0) {
+            throw new IllegalArgumentException("resolution: the model's config gives no image size; set the training"
+                    + " resolution (e.g. 512 for SD 1.x)");
+        }
         if (res % multiple != 0) {
             throw new IllegalArgumentException("resolution: " + res + " is not a multiple of " + multiple
                     + ", which this model needs");
@@ -176,10 +180,9 @@ final class TrainingRun implements AutoCloseable {
                 throw diverged(s + 1, String.format(Locale.ROOT, "the loss is %s (denoising %s, KL %s)%s", loss,
                         denoise, kl, finite(grad) ? "" : " and the gradient is not finite"));
             }
-            float[] before = vectors.clone();
             adam.step(vectors, grad, lr, s + 1);
             if (!finite(vectors)) {
-                vectors = before;
+                // Not saved: the checkpoint on disk stays the last good state.
                 throw diverged(s + 1, "the update at learning rate " + lr + " made the vectors overflow");
             }
             step = s + 1;
