@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.conceptrank.pipeline.ActiveModel;
 import io.conceptrank.plugin.PluginJars;
 import io.conceptrank.plugin.spi.MetricPlugin;
-import io.conceptrank.plugin.spi.Plugin;
 import io.conceptrank.testing.FixtureModels;
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -19,6 +18,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -26,6 +26,7 @@ import java.util.UUID;
 import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -107,6 +108,7 @@ class BrowserFlowTest {
 
     private ChromeDriver driver;
     private int shot;
+    private final long started = System.nanoTime();
 
     @AfterEach
     void quit() {
@@ -167,14 +169,14 @@ class BrowserFlowTest {
         setField("train-seed", "5", false);
         click(waitFor("an enabled Start button", UI, d -> testId("train-start").isEnabled() ? testId("train-start") : null));
         waitFor("the training's step counter", JOB, d -> runLine().matches("(?s).*step [1-9]\\d* / 4.*")
-                || List.of("failed", "cancelled").contains(testId("train-state").getText()));
-        assertThat(testId("train-state").getText()).as("training state; status: %s", status()).isIn("running", "succeeded");
+                || List.of("failed", "cancelled").contains(trainState()));
+        screenshot("training", By.cssSelector(".train-live"));
+        assertThat(trainState()).as("training state; status: %s", status()).isIn("running", "succeeded");
         waitFor("a point of the loss curve", UI, d -> (Boolean) js("""
                 return Object.keys(localStorage).some(k => k.startsWith('conceptrank.trainlog.')
                     && JSON.parse(localStorage.getItem(k)).some(p => typeof p.loss === 'number'))"""));
-        screenshot("training");
         String state = waitFor("the training to end", JOB, d -> {
-            String s = testId("train-state").getText();
+            String s = trainState();
             return s.equals("running") || s.equals("queued") ? null : s;
         });
         assertThat(state).as("training state; status: %s", status()).isEqualTo("succeeded");
@@ -182,14 +184,14 @@ class BrowserFlowTest {
         waitFor("the concept's embedding badge", UI, d -> !all("embedding-badge").isEmpty());
         waitFor("the training previews", UI,
                 d -> !testId("train-previews").findElements(By.tagName("img")).isEmpty());
-        screenshot("trained");
+        screenshot("trained", By.cssSelector(".train-live"));
 
         // Generate a small batch and read the ranked grid.
         click(testId("tab-generate"));
         setGenerateForm(size);
         click(testId("generate"));
         List<String> metrics = awaitGrid();
-        screenshot("ranked-grid");
+        screenshot("ranked-grid", By.cssSelector(".results-section"));
 
         // Re-sort by another metric: the grid follows that metric's scores, highest first.
         WebElement chosen = driver.findElement(By.cssSelector("[data-testid=sort-metric][aria-pressed=true]"));
@@ -202,7 +204,7 @@ class BrowserFlowTest {
         for (int i = 1; i < sorted.size(); i++) {
             assertThat(sorted.get(i)).as("%s scores in grid order %s", other, sorted).isLessThanOrEqualTo(sorted.get(i - 1));
         }
-        screenshot("resorted");
+        screenshot("resorted", By.cssSelector(".results-section"));
 
         // The lightbox: full-size image, every metric's score and the A1111 parameters.
         click(all("grid-card").get(0).findElement(By.cssSelector(".card-image")));
@@ -224,6 +226,7 @@ class BrowserFlowTest {
         assertThat(card.getText()).as("plugin card").contains("enabled").doesNotContain("disabled");
         String plugin = card.getDomAttribute("data-plugin");
         assertThat(all("plugin-card").size()).as("built-in plugins still listed").isGreaterThan(1);
+        js("arguments[0].scrollIntoView({block: 'center'})", card);
         screenshot("plugin-installed");
 
         // Generate again: the plugin's metric is ranked along with the built-ins.
@@ -235,7 +238,7 @@ class BrowserFlowTest {
         click(testId("generate"));
         List<String> withPlugin = awaitGrid();
         assertThat(withPlugin).as("metrics of the second batch").contains(plugin).containsAll(metrics);
-        screenshot("plugin-scores");
+        screenshot("plugin-scores", By.cssSelector(".results-section"));
     }
 
     /** Waits for the batch just submitted to finish; checks its ranks and every metric's score. */
@@ -290,7 +293,7 @@ class BrowserFlowTest {
                 .build();
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--user-data-dir=" + Files.createTempDirectory(ROOT, "chromium-profile"), "--window-size=1280,1000");
         LoggingPreferences logs = new LoggingPreferences();
@@ -299,22 +302,34 @@ class BrowserFlowTest {
         return new ChromeDriver(service, options);
     }
 
-    /** The example metric plugin's jar when it has been built, else an equivalent one built here. */
+    /**
+     * The example metric plugin's jar (plugins/example-metric) as its own build makes it, or, where
+     * that build has not run, the same sources and descriptor compiled and packed here.
+     */
     private static Path exampleMetricJar() throws IOException {
-        Path target = Path.of("plugins", "example-metric", "target");
+        Path example = Path.of("plugins", "example-metric").toAbsolutePath();
+        Path target = example.resolve("target");
         if (Files.isDirectory(target)) {
             try (DirectoryStream<Path> jars = Files.newDirectoryStream(target, "*.jar")) {
                 for (Path jar : jars) {
                     if (!jar.getFileName().toString().matches(".*-(sources|javadoc|tests)\\.jar")) {
-                        return jar.toAbsolutePath();
+                        return jar;
                     }
                 }
             }
         }
-        return PluginJars.build(Files.createDirectories(ROOT.resolve("plugin-build")), "e2e-metric",
-                Map.of("com.example.e2e.IndexMetric", PluginJars.metric("com.example.e2e", "IndexMetric",
-                        "e2e-index", Plugin.SPI_VERSION, "")),
-                Map.of(MetricPlugin.class.getName(), List.of("com.example.e2e.IndexMetric")));
+        Path java = example.resolve("src/main/java");
+        Map<String, String> sources = new LinkedHashMap<>();
+        try (Stream<Path> files = Files.walk(java)) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+                String name = java.relativize(file).toString().replaceFirst("\\.java$", "").replace(File.separatorChar, '.');
+                sources.put(name, Files.readString(file));
+            }
+        }
+        String service = MetricPlugin.class.getName();
+        List<String> classes = Files.readAllLines(example.resolve("src/main/resources/META-INF/services/" + service));
+        return PluginJars.build(Files.createDirectories(ROOT.resolve("plugin-build")), "example-metric-plugin",
+                sources, Map.of(service, classes));
     }
 
     /** A distinct picture per index: a coloured disc on a noisy background, at the model's size. */
@@ -349,11 +364,17 @@ class BrowserFlowTest {
         assertThat(input.getDomProperty("value")).as(testId).isEqualTo(value);
     }
 
+    /** A screenshot with {@code focus} scrolled to the top of the window. */
+    private void screenshot(String stage, By focus) throws IOException {
+        js("arguments[0].scrollIntoView({block: 'start'})", driver.findElement(focus));
+        screenshot(stage);
+    }
+
     private void screenshot(String stage) throws IOException {
         Files.createDirectories(SHOTS);
         Path file = SHOTS.resolve(String.format("%02d-%s.png", ++shot, stage));
         Files.copy(driver.getScreenshotAs(OutputType.FILE).toPath(), file, StandardCopyOption.REPLACE_EXISTING);
-        System.out.println("BrowserFlowTest screenshot: " + file);
+        System.out.printf("BrowserFlowTest screenshot at %.1f s: %s%n", (System.nanoTime() - started) / 1e9, file);
     }
 
     /** The failure with what the page showed and what the browser logged, and a last screenshot. */
@@ -373,6 +394,11 @@ class BrowserFlowTest {
     private String runLine() {
         List<WebElement> line = driver.findElements(By.cssSelector(".run-status .run-line"));
         return line.isEmpty() ? "" : line.get(0).getText();
+    }
+
+    /** The shown run's state as the page words it (the badge's CSS upper-cases it). */
+    private String trainState() {
+        return testId("train-state").getDomProperty("textContent");
     }
 
     private String status() {
