@@ -205,10 +205,7 @@ class BrowserFlowTest {
         click(driver.findElement(By.cssSelector("[data-testid=sort-metric][data-metric='" + other + "']")));
         waitFor("the grid sorted by " + other, UI, d -> "true".equals(driver.findElement(
                 By.cssSelector("[data-testid=sort-metric][data-metric='" + other + "']")).getDomAttribute("aria-pressed")));
-        List<Double> sorted = columnScores(metrics.indexOf(other));
-        for (int i = 1; i < sorted.size(); i++) {
-            assertThat(sorted.get(i)).as("%s scores in grid order %s", other, sorted).isLessThanOrEqualTo(sorted.get(i - 1));
-        }
+        assertSortedBy(metrics, other);
         screenshot("resorted", By.cssSelector(".results-section"));
 
         // The lightbox: full-size image, every metric's score and the A1111 parameters.
@@ -266,7 +263,17 @@ class BrowserFlowTest {
         for (int m = 0; m < metrics.size(); m++) {
             assertThat(columnScores(m)).as("%s scores", metrics.get(m)).hasSize(BATCH);
         }
+        assertSortedBy(metrics, driver.findElement(By.cssSelector("[data-testid=sort-metric][aria-pressed=true]"))
+                .getDomAttribute("data-metric"));
         return metrics;
+    }
+
+    /** The cards are in the order of the metric's shown scores, highest first. */
+    private void assertSortedBy(List<String> metrics, String metric) {
+        List<Double> scores = columnScores(metrics.indexOf(metric));
+        for (int i = 1; i < scores.size(); i++) {
+            assertThat(scores.get(i)).as("%s scores in grid order %s", metric, scores).isLessThanOrEqualTo(scores.get(i - 1));
+        }
     }
 
     /** The scores shown for the m-th metric, card by card in grid order; fails on a missing one. */
