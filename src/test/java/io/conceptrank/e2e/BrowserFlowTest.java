@@ -241,6 +241,13 @@ class BrowserFlowTest {
         List<String> withPlugin = awaitGrid();
         assertThat(withPlugin).as("metrics of the second batch").contains(plugin).containsAll(metrics);
         screenshot("plugin-scores", By.cssSelector(".results-section"));
+
+        // No script errors along the way; a 404 is the page's documented fallback for an endpoint
+        // this server lacks (the start page's demo subjects).
+        List<String> errors = driver.manage().logs().get(LogType.BROWSER).getAll().stream()
+                .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue())
+                .map(LogEntry::getMessage).filter(m -> !m.contains("status of 404")).toList();
+        assertThat(errors).as("errors in the browser console").isEmpty();
     }
 
     /** Waits for the batch just submitted to finish; checks its ranks and every metric's score. */
