@@ -80,7 +80,11 @@ class ServerHttpTest {
 
         HttpResponse<String> script = get("/app.js");
         assertThat(script.statusCode()).isEqualTo(200);
-        assertThat(script.body()).contains("/api/system", "No model package is installed");
+        assertThat(script.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).contains("javascript"));
+        // The app's modules are served too, e.g. the system page that says when no model is installed.
+        HttpResponse<String> system = get("/views/system.js");
+        assertThat(system.statusCode()).isEqualTo(200);
+        assertThat(system.body()).contains("/api/", "No model package is installed");
         assertThat(get("/style.css").statusCode()).isEqualTo(200);
     }
 
