@@ -223,7 +223,7 @@ class TextualInversionTrainerTest {
 
     @Test
     void resumedRunEndsWhereAnUninterruptedRunEnds() throws Exception {
-        Map<String, Object> p = parameters("steps", 4, "checkpointEvery", 2, "flip", true, "cropScale", 0.8,
+        Map<String, Object> p = parameters("steps", 4, "checkpointEvery", 2, "flip", true,
                 "gradientAccumulation", 2, "latentSampling", "random");
         TextualInversionTrainer trainer = new TextualInversionTrainer();
         float[][] whole = trainer.train(request(tmp.resolve("whole"), 2, false, p), new Recorder());
