@@ -53,7 +53,7 @@ export function mount(host, id, initialTab) {
           el("span", { class: "chip" }, `${concept.vectors} vector${concept.vectors === 1 ? "" : "s"}`),
           el("span", { class: "chip" }, `${concept.references.length} reference${concept.references.length === 1 ? "" : "s"}`),
           concept.embedding
-            ? el("span", { class: "chip ok", title: `${concept.embedding.source}${concept.embedding.step ? ` at step ${concept.embedding.step}` : ""}` }, "✓ embedding")
+            ? el("span", { class: "chip ok", "data-testid": "embedding-badge", title: `${concept.embedding.source}${concept.embedding.step ? ` at step ${concept.embedding.step}` : ""}` }, "✓ embedding")
             : el("span", { class: "chip dim" }, "not trained"))),
       el("button", {
         type: "button", class: "btn ghost danger", "data-testid": "delete-concept",

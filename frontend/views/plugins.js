@@ -59,10 +59,10 @@ export function mount(host) {
     }
     fill(message, el("p", { class: "muted" }, `Installing ${file.name}…`));
     try {
-      const answer = await api.installPlugin(file);
+      // The answer lists only what the jar added (or why it is disabled): reload the whole list.
+      await api.installPlugin(file);
       message.replaceChildren();
-      if (Array.isArray(answer)) render(answer);
-      else await load();
+      await load();
       toast(`Installed ${file.name}`, "ok");
     } catch (error) {
       fill(message, failure(error, `Installing ${file.name}`));

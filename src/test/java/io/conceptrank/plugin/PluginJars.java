@@ -13,7 +13,7 @@ import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
 
 /** Builds real plugin jars in tests: compiles Java sources against the test class path and packs them. */
-final class PluginJars {
+public final class PluginJars {
 
     private PluginJars() {}
 
@@ -21,7 +21,7 @@ final class PluginJars {
      * @param sources  fully qualified class name to source
      * @param services service interface name to implementation class names (the descriptor); empty for none
      */
-    static Path build(Path dir, String jarName, Map<String, String> sources, Map<String, List<String>> services)
+    public static Path build(Path dir, String jarName, Map<String, String> sources, Map<String, List<String>> services)
             throws IOException {
         Path src = Files.createDirectories(dir.resolve(jarName + "-src"));
         Path classes = Files.createDirectories(dir.resolve(jarName + "-classes"));
@@ -61,7 +61,7 @@ final class PluginJars {
     }
 
     /** Source of a metric plugin scoring every image {@code value}, with the given id and SPI version. */
-    static String metric(String pkg, String cls, String id, int spiVersion, String constructorBody) {
+    public static String metric(String pkg, String cls, String id, int spiVersion, String constructorBody) {
         return "package " + pkg + ";\n"
                 + "import io.conceptrank.plugin.spi.*;\n"
                 + "public class " + cls + " implements MetricPlugin {\n"
