@@ -1,0 +1,141 @@
+package io.conceptrank.cli;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import io.conceptrank.model.io.ModelLoadException;
+import io.conceptrank.model.pkg.ModelPackage;
+import io.conceptrank.model.pkg.ModelPackageException;
+import io.conceptrank.model.pkg.SchedulerConfig;
+import io.conceptrank.pipeline.ModelLoader;
+import io.conceptrank.pipeline.StableDiffusion;
+import io.conceptrank.training.EmbeddingFileException;
+import io.conceptrank.training.EmbeddingFiles;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+
+/**
+ * What the model commands (generate, train, rank) read from the command line, checked so that a
+ * missing file, a folder that is no model package or an embedding of the wrong width is bad input
+ * (exit 2) with a message that names the option and the thing, not a failure with a stack trace.
+ */
+final class Inputs {
+
+    /** Image files a folder contributes; ImageIO reads these without plugins. */
+    private static final Set<String> IMAGE_SUFFIXES = Set.of("png", "jpg", "jpeg", "bmp", "gif");
+
+    private Inputs() {}
+
+    static ParameterException bad(CommandSpec spec, String message) {
+        return new ParameterException(spec.commandLine(), message);
+    }
+
+    /** A loaded model and the sampler settings its package proposes. */
+    record Model(StableDiffusion sd, SchedulerConfig scheduler, String name) implements AutoCloseable {
+
+        /** The image size the UNet was trained at, in pixels. */
+        int nativeSize() {
+            return sd.unet().config().imageSize() * sd.vaeScale();
+        }
+
+        @Override
+        public void close() {
+            sd.close();
+        }
+    }
+
+    /** Loads the model package at {@code dir}; an unusable package is bad input naming its problems. */
+    static Model model(CommandSpec spec, Path dir, OutputOptions output) {
+        if (!Files.exists(dir)) {
+            throw bad(spec, "--model " + dir + ": no such folder or file");
+        }
+        try (ModelPackage pkg = ModelPackage.open(dir)) {
+            StableDiffusion sd = ModelLoader.load(pkg, Device.cpu());
+            sd.warnings().forEach(w -> output.warn("model: " + w));
+            return new Model(sd, pkg.scheduler(), pkg.name() != null ? pkg.name() : dir.getFileName().toString());
+        } catch (ModelPackageException | ModelLoadException e) {
+            throw bad(spec, "--model " + dir + " is not a usable model package: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The image files named by {@code paths}: files as given, folders by their image files in name
+     * order. At least one is required.
+     */
+    static List<Path> imageFiles(CommandSpec spec, String option, List<Path> paths) {
+        List<Path> files = new ArrayList<>();
+        for (Path path : paths) {
+            if (Files.isDirectory(path)) {
+                try (Stream<Path> list = Files.list(path)) {
+                    list.filter(Files::isRegularFile).filter(Inputs::isImage).sorted().forEach(files::add);
+                } catch (IOException e) {
+                    throw bad(spec, option + " " + path + ": cannot list the folder (" + e.getMessage() + ")");
+                }
+            } else if (Files.isRegularFile(path)) {
+                files.add(path);
+            } else {
+                throw bad(spec, option + " " + path + ": no such file or folder");
+            }
+        }
+        if (files.isEmpty()) {
+            throw bad(spec, option + " " + paths + ": no image files (" + String.join(", ", IMAGE_SUFFIXES) + ")");
+        }
+        return files;
+    }
+
+    /** Reads {@code files} as RGB images; a file that is no readable image is bad input. */
+    static List<BufferedImage> readImages(CommandSpec spec, String option, List<Path> files) {
+        List<BufferedImage> images = new ArrayList<>();
+        for (Path file : files) {
+            BufferedImage image;
+            try {
+                image = ImageIO.read(file.toFile());
+            } catch (IOException e) {
+                throw bad(spec, option + " " + file + ": cannot read the image (" + e.getMessage() + ")");
+            }
+            if (image == null) {
+                throw bad(spec, option + " " + file + ": not an image this program can read ("
+                        + String.join(", ", IMAGE_SUFFIXES) + ")");
+            }
+            images.add(rgb(image));
+        }
+        return images;
+    }
+
+    /** Drops alpha and palettes: the models see three channels. */
+    private static BufferedImage rgb(BufferedImage image) {
+        if (image.getType() == BufferedImage.TYPE_INT_RGB) {
+            return image;
+        }
+        BufferedImage out = new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_INT_RGB);
+        out.createGraphics().drawImage(image, 0, 0, java.awt.Color.WHITE, null);
+        return out;
+    }
+
+    /** Reads an embedding file for a text encoder of {@code width}; a bad file is bad input naming it. */
+    static EmbeddingFiles.Loaded embedding(CommandSpec spec, Path file, int width, NDManager manager) {
+        if (!Files.isRegularFile(file)) {
+            throw bad(spec, "--embedding " + file + ": no such file");
+        }
+        try {
+            return EmbeddingFiles.read(file, file.toString(), width, manager);
+        } catch (EmbeddingFileException e) {
+            throw bad(spec, "--embedding " + e.getMessage());
+        }
+    }
+
+    private static boolean isImage(Path file) {
+        String name = file.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return dot > 0 && IMAGE_SUFFIXES.contains(name.substring(dot + 1).toLowerCase(Locale.ROOT));
+    }
+}
