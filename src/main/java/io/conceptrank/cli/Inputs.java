@@ -8,6 +8,7 @@ import io.conceptrank.model.pkg.ModelPackageException;
 import io.conceptrank.model.pkg.SchedulerConfig;
 import io.conceptrank.pipeline.ModelLoader;
 import io.conceptrank.pipeline.StableDiffusion;
+import io.conceptrank.plugin.spi.Concept;
 import io.conceptrank.training.EmbeddingFileException;
 import io.conceptrank.training.EmbeddingFiles;
 import java.awt.image.BufferedImage;
@@ -123,13 +124,45 @@ final class Inputs {
 
     /** Reads an embedding file for a text encoder of {@code width}; a bad file is bad input naming it. */
     static EmbeddingFiles.Loaded embedding(CommandSpec spec, Path file, int width, NDManager manager) {
+        return embedding(spec, "--embedding", file, width, manager);
+    }
+
+    static EmbeddingFiles.Loaded embedding(CommandSpec spec, String option, Path file, int width, NDManager manager) {
         if (!Files.isRegularFile(file)) {
-            throw bad(spec, "--embedding " + file + ": no such file");
+            throw bad(spec, option + " " + file + ": no such file");
         }
         try {
             return EmbeddingFiles.read(file, file.toString(), width, manager);
         } catch (EmbeddingFileException e) {
-            throw bad(spec, "--embedding " + e.getMessage());
+            throw bad(spec, option + " " + e.getMessage());
+        }
+    }
+
+    /**
+     * The learned concept an embedding file holds, for metrics: its placeholder is {@code placeholder}
+     * or the token stored in the file, its initializer word {@code initializer} or the file's
+     * {@code initializer} metadata (which train writes); only where {@code needsInitializer} must
+     * there be one (CLIP-T reads it, the evaluation protocol does not).
+     */
+    static Concept concept(CommandSpec spec, String option, Path file, String placeholder, String initializer,
+            boolean needsInitializer, int width, NDManager parent) {
+        try (NDManager manager = parent.newSubManager()) {
+            EmbeddingFiles.Loaded loaded = embedding(spec, option, file, width, manager);
+            String token = placeholder != null ? placeholder : loaded.token();
+            if (token == null || token.isBlank()) {
+                throw bad(spec, option + " " + file + " stores no token name; give --placeholder");
+            }
+            String word = initializer != null ? initializer : loaded.metadata().get("initializer");
+            if (needsInitializer && (word == null || word.isBlank())) {
+                throw bad(spec, option + " " + file + " stores no initializer word; give --initializer");
+            }
+            int rows = (int) loaded.vectors().getShape().get(0);
+            float[] flat = loaded.vectors().toFloatArray();
+            float[][] vectors = new float[rows][width];
+            for (int r = 0; r < rows; r++) {
+                System.arraycopy(flat, r * width, vectors[r], 0, width);
+            }
+            return new Concept(token, token, word == null ? "" : word, vectors);
         }
     }
 

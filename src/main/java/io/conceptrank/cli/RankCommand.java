@@ -1,6 +1,5 @@
 package io.conceptrank.cli;
 
-import ai.djl.ndarray.NDManager;
 import io.conceptrank.metric.ClipScoringSession;
 import io.conceptrank.metric.ClipTextScore;
 import io.conceptrank.metric.MetricException;
@@ -11,7 +10,6 @@ import io.conceptrank.pipeline.ClipScorer;
 import io.conceptrank.plugin.PluginRegistry;
 import io.conceptrank.plugin.spi.Concept;
 import io.conceptrank.plugin.spi.MetricPlugin;
-import io.conceptrank.training.EmbeddingFiles;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -148,26 +146,8 @@ public final class RankCommand implements Callable<Integer> {
         if (embedding == null) {
             return new Concept("", "", "", new float[0][]);
         }
-        try (NDManager manager = m.sd().manager().newSubManager()) {
-            EmbeddingFiles.Loaded loaded = Inputs.embedding(spec, embedding,
-                    m.sd().clip().textModel().config().width(), manager);
-            String token = placeholder != null ? placeholder : loaded.token();
-            if (token == null || token.isBlank()) {
-                throw Inputs.bad(spec, "--embedding " + embedding + " stores no token name; give --placeholder");
-            }
-            String word = initializer != null ? initializer : loaded.metadata().get("initializer");
-            if (word == null || word.isBlank()) {
-                throw Inputs.bad(spec, "--embedding " + embedding + " stores no initializer word; give --initializer");
-            }
-            int rows = (int) loaded.vectors().getShape().get(0);
-            int width = (int) loaded.vectors().getShape().get(1);
-            float[] flat = loaded.vectors().toFloatArray();
-            float[][] vectors = new float[rows][width];
-            for (int r = 0; r < rows; r++) {
-                System.arraycopy(flat, r * width, vectors[r], 0, width);
-            }
-            return new Concept(token, token, word, vectors);
-        }
+        return Inputs.concept(spec, "--embedding", embedding, placeholder, initializer, true,
+                m.sd().clip().textModel().config().width(), m.sd().manager());
     }
 
     private static String table(Result r) {

@@ -45,7 +45,7 @@ class RankCommandTest {
 
     @Test
     void withAnEmbeddingEveryMetricScoresEveryImageAndTheOrderFollowsTheChosenOne() throws IOException {
-        Path embedding = embedding(dir.resolve("concept.safetensors"));
+        Path embedding = embedding(model, dir.resolve("concept.safetensors"), "<c*>");
 
         JsonNode result = CommandRun.of("rank", "--model", model.toString(), "--images", images.toString(),
                 "--prompt", "a photo of <c*> on a beach", "--embedding", embedding.toString(), "--references",
@@ -102,13 +102,13 @@ class RankCommandTest {
     }
 
     /** A one-vector concept at the width of the package's text encoders, with its initializer in the metadata. */
-    private static Path embedding(Path file) throws IOException {
+    static Path embedding(Path model, Path file, String token) throws IOException {
         JsonNode text = tools.jackson.databind.json.JsonMapper.builder().build()
                 .readTree(model.resolve("text_encoder.json").toFile());
         int width = text.get("hidden_size").asInt();
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray vectors = manager.randomNormal(new ai.djl.ndarray.types.Shape(1, width)).mul(0.02f);
-            EmbeddingFiles.write(file, EmbeddingFiles.Format.DIFFUSERS, "<c*>", vectors, Map.of("initializer", "dog"));
+            EmbeddingFiles.write(file, EmbeddingFiles.Format.DIFFUSERS, token, vectors, Map.of("initializer", "dog"));
         }
         return file;
     }
