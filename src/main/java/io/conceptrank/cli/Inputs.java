@@ -11,6 +11,8 @@ import io.conceptrank.pipeline.StableDiffusion;
 import io.conceptrank.plugin.spi.Concept;
 import io.conceptrank.training.EmbeddingFileException;
 import io.conceptrank.training.EmbeddingFiles;
+import java.awt.Color;
+import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -118,7 +120,9 @@ final class Inputs {
             return image;
         }
         BufferedImage out = new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_INT_RGB);
-        out.createGraphics().drawImage(image, 0, 0, java.awt.Color.WHITE, null);
+        Graphics2D g = out.createGraphics();
+        g.drawImage(image, 0, 0, Color.WHITE, null); // transparent pixels become white, not black
+        g.dispose();
         return out;
     }
 

@@ -38,6 +38,10 @@ import picocli.CommandLine.Spec;
                 + "--steps 500 --out my-dog.safetensors"})
 public final class TrainCommand implements Callable<Integer> {
 
+    /** The trainer setting each option sets, for messages. */
+    private static final Map<String, String> OPTION_OF_SETTING = Map.of("steps", "--steps", "learningRate", "--lr",
+            "beta", "--beta", "weighting", "--kl-weighting", "batchSize", "--batch", "seed", "--seed");
+
     @Spec
     private CommandSpec spec;
 
@@ -172,9 +176,6 @@ public final class TrainCommand implements Callable<Integer> {
         }
         return message;
     }
-
-    private static final Map<String, String> OPTION_OF_SETTING = Map.of("steps", "--steps", "learningRate", "--lr",
-            "beta", "--beta", "weighting", "--kl-weighting", "batchSize", "--batch", "seed", "--seed");
 
     private static void putIfGiven(Map<String, Object> p, String name, Object value) {
         if (value != null) {
