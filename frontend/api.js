@@ -16,7 +16,23 @@ export class ApiError extends Error {
   }
 }
 
-async function request(method, url, body) {
+/** Asks for the server's access token once (only servers configured with one answer 401) and signs in. */
+let signingIn = null;
+async function signIn() {
+  signingIn ??= (async () => {
+    const token = window.prompt("This ConceptRank server needs its access token:");
+    if (!token) return false;
+    const response = await fetch("/api/session", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ token }),
+    });
+    return response.ok;
+  })().finally(() => { signingIn = null; });
+  return signingIn;
+}
+
+async function request(method, url, body, retried = false) {
   const init = { method, headers: { Accept: "application/json" } };
   if (body instanceof FormData) {
     init.body = body;
@@ -29,6 +45,9 @@ async function request(method, url, body) {
     response = await fetch(url, init);
   } catch (error) {
     throw new ApiError(0, `server unreachable (${error.message})`, null, method, url);
+  }
+  if (response.status === 401 && !retried && url !== "/api/session" && (await signIn())) {
+    return request(method, url, body, true);
   }
   const text = await response.text();
   let json = null;

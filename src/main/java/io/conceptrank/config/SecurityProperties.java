@@ -11,7 +11,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                       {@code https://conceptrank.example.org} or patterns like {@code https://*.example.org}
  * @param pluginInstall  whether plugin jars may be installed over HTTP: {@code auto} allows it only while the
  *                       server listens on a loopback address, {@code on} always, {@code off} never
+ * @param accessToken    when set, every API call and the WebSocket need it: an {@code Authorization: Bearer}
+ *                       header, or the cookie {@code POST /api/session} sets (what the browser app uses)
  */
 @ConfigurationProperties("conceptrank.security")
-public record SecurityProperties(@DefaultValue List<String> allowedOrigins, @DefaultValue("auto") String pluginInstall) {
+public record SecurityProperties(@DefaultValue List<String> allowedOrigins, @DefaultValue("auto") String pluginInstall,
+        @DefaultValue("") String accessToken) {
 }
