@@ -2,7 +2,10 @@ package io.conceptrank.config;
 
 import io.conceptrank.concept.ConceptStore;
 import io.conceptrank.engine.EngineInfo;
+import io.conceptrank.job.BatchRanker;
 import io.conceptrank.job.GenerateJob;
+import io.conceptrank.job.Outputs;
+import io.conceptrank.job.RankJob;
 import io.conceptrank.job.TrainJob;
 import io.conceptrank.pipeline.ActiveModel;
 import io.conceptrank.plugin.PluginRegistry;
@@ -31,8 +34,17 @@ public class PipelineConfiguration {
     }
 
     @Bean
-    public GenerateJob generateJob(ActiveModel model, ConceptStore concepts, PluginRegistry plugins,
-            ConceptRankProperties properties) {
-        return new GenerateJob(model, concepts, plugins, properties.dataDir().resolve("outputs"));
+    public Outputs outputs(ConceptRankProperties properties) {
+        return new Outputs(properties.dataDir().resolve("outputs"));
+    }
+
+    @Bean
+    public GenerateJob generateJob(ActiveModel model, ConceptStore concepts, PluginRegistry plugins, Outputs outputs) {
+        return new GenerateJob(model, concepts, plugins, outputs);
+    }
+
+    @Bean
+    public RankJob rankJob(ActiveModel model, ConceptStore concepts, PluginRegistry plugins, Outputs outputs) {
+        return new RankJob(new BatchRanker(model, concepts, plugins), concepts, model, outputs);
     }
 }

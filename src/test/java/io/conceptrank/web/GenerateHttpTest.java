@@ -123,6 +123,20 @@ class GenerateHttpTest {
         assertThat(ImageIO.read(new ByteArrayInputStream(png.body())).getWidth()).isEqualTo(32);
         Path saved = ROOT.resolve("data/outputs").resolve(first.path("url").asString().substring("/api/outputs/".length()));
         assertThat(io.conceptrank.pipeline.Images.readPngText(saved)).containsEntry("parameters", first.path("parameters").asString());
+
+        // The same batch ranked again through the queue, by another metric.
+        java.util.List<String> urls = new java.util.ArrayList<>();
+        result.path("images").forEach(i -> urls.add(i.path("url").asString()));
+        JsonNode reranked = awaitJob(postJson("/api/jobs", Map.of("type", "rank", "params", Map.of(
+                "images", urls, "prompt", "a photo of <corgi-x> on the beach", "concept", "corgi", "metric", "clip-i")))
+                .path("id").asString());
+        assertThat(reranked.path("state").asString()).as(reranked.toString()).isEqualTo("SUCCEEDED");
+        assertThat(reranked.path("result").path("chosenMetric").asString()).isEqualTo("clip-i");
+        for (int i = 0; i < 3; i++) {
+            assertThat(reranked.path("result").path("images").get(i).path("scores").path("subject-context").asDouble())
+                    .isCloseTo(result.path("images").get(i).path("scores").path("subject-context").asDouble(),
+                            org.assertj.core.data.Offset.offset(1e-5));
+        }
     }
 
     @Test
