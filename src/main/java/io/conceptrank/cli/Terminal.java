@@ -2,6 +2,7 @@ package io.conceptrank.cli;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,13 +37,13 @@ public final class Terminal {
     public static final class Writer extends PrintWriter {
 
         public Writer(OutputStream terminal) {
-            super(new java.io.OutputStreamWriter(terminal, StandardCharsets.UTF_8), true);
+            super(new OutputStreamWriter(terminal, StandardCharsets.UTF_8), true);
         }
     }
 
     /** Standard error as a writer, marked as a terminal when it is one. */
     public static PrintWriter stderr() {
         return stderrIsTerminal() ? new Writer(System.err)
-                : new PrintWriter(new java.io.OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
+                : new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
     }
 }

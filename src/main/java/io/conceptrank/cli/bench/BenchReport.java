@@ -71,9 +71,9 @@ record BenchReport(
     String table() {
         StringBuilder t = new StringBuilder();
         t.append(String.format(Locale.ROOT, "conceptrank bench: preset %s, batch %d, latent %dx%d -> image %dx%d, "
-                        + "CLIP image %dx%d, %d threads, %s%n", preset, settings.batch(), settings.latentSize(),
+                        + "CLIP image %dx%d, %d thread%s, %s%n", preset, settings.batch(), settings.latentSize(),
                 settings.latentSize(), settings.imageSize(), settings.imageSize(), settings.clipImageSize(),
-                settings.clipImageSize(), settings.threads(), settings.device()));
+                settings.clipImageSize(), settings.threads(), settings.threads() == 1 ? "" : "s", settings.device()));
         t.append("shapes: ").append(shapes.source()).append("; CLIP: ").append(shapes.clipSource()).append('\n');
         t.append(String.format(Locale.ROOT, "median of %d timed runs after %d warm-up, p90 in brackets%n%n",
                 settings.iterations(), settings.warmup()));
@@ -113,7 +113,7 @@ record BenchReport(
                 machineAtStart.java(), machineAtStart.engine()));
         if (peer != null) {
             t.append("peer: ").append(peer.python()).append(", torch ").append(peer.torch()).append(", ")
-                    .append(peer.threads()).append(" threads\n");
+                    .append(peer.threads()).append(peer.threads() == 1 ? " thread\n" : " threads\n");
         }
         weights.forEach((part, origin) -> t.append("weights ").append(part).append(": ").append(origin).append('\n'));
         notes.forEach(note -> t.append("note: ").append(note).append('\n'));

@@ -15,8 +15,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.SplittableRandom;
+import java.util.TreeSet;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 
@@ -44,8 +44,9 @@ final class Benchmark {
     static final List<String> OPS = List.of(UNET_FORWARD, UNET_FORWARD_BACKWARD, CLIP_IMAGE_ENCODE, VAE_DECODE);
 
     static final String PLACEHOLDER = "<S*>";
-    /** The training prompt; the placeholder's vector starts as this word's embedding, as textual inversion does. */
+    /** The training prompt. */
     static final String PROMPT = "a photo of " + PLACEHOLDER;
+    /** The placeholder's vector starts as this word's embedding, as textual inversion does. */
     static final String INIT_WORD = "object";
 
     /** The networks each op runs. */

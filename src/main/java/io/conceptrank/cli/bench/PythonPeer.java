@@ -2,13 +2,13 @@ package io.conceptrank.cli.bench;
 
 import io.conceptrank.cli.Failure;
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.io.Writer;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -103,8 +103,8 @@ final class PythonPeer implements AutoCloseable {
 
     /**
      * The peer script: {@code explicit} if given, else {@value #SCRIPT} under the working directory
-     * or under the repository this code was built in (the jar sits in its target/ folder); null when
-     * none exists.
+     * or under the repository the running code was built in (the jar, or target/classes, sits in its
+     * target/ folder); null when none exists.
      */
     static Path script(Path explicit) {
         if (explicit != null) {
@@ -112,14 +112,11 @@ final class PythonPeer implements AutoCloseable {
         }
         List<Path> places = new ArrayList<>();
         places.add(Path.of(SCRIPT));
-        try {
-            // target/conceptrank.jar or target/classes: two levels up is the repository root.
-            Path code = Path.of(PythonPeer.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            if (code.getParent() != null && code.getParent().getParent() != null) {
-                places.add(code.getParent().getParent().resolve(SCRIPT));
-            }
-        } catch (URISyntaxException | RuntimeException e) {
-            // nested jar URLs and the like: the working directory is the only place left
+        // java -jar target/conceptrank.jar: the class path is the jar; from an IDE or Maven, target/classes first.
+        String first = System.getProperty("java.class.path", "").split(File.pathSeparator)[0];
+        Path code = first.isEmpty() ? null : Path.of(first).toAbsolutePath().getParent();
+        if (code != null && code.getParent() != null) {
+            places.add(code.getParent().resolve(SCRIPT));
         }
         return places.stream().filter(Files::isRegularFile).map(p -> p.toAbsolutePath().normalize())
                 .findFirst().orElse(null);
