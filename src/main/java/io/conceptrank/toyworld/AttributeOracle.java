@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import io.conceptrank.model.io.Dtype;
 import io.conceptrank.model.io.SafetensorsFile;
 import io.conceptrank.model.io.SafetensorsWriter;
 import io.conceptrank.model.io.Sources;
@@ -32,21 +33,30 @@ import java.util.Map;
 import tools.jackson.databind.ObjectMapper;
 
 /**
- * The toy world's independent judge: a small CNN that names the shape, colour, pattern and context
+ * The toy world's independent judge: small CNNs that name the shape, colour, pattern and context
  * of a 64x64 picture. It shares nothing with CLIP, so it can grade what CLIP-based metrics rank.
  *
- * <p>A stride-2 3x3 stem (32x32), then stages that each halve the resolution (a stride-2 and a
- * stride-1 3x3 conv, each with GroupNorm and SiLU) down to 4x4; average and max pooling side by side (the mean sees the context,
- * the max finds the subject wherever it sits), then one linear head per attribute.
+ * <p>One {@link Classifier} per attribute, no shared trunk: with a shared trunk the features of
+ * colour and shape are there for free, and the pattern head learned shortcuts such as "an orange
+ * star is never plain" (true in training, where the orange plain star is held out) and misread
+ * held-out combinations. A classifier of its own has to find its attribute's own evidence. Each
+ * is a stride-2 3x3 stem (32x32), stages that halve the resolution (a stride-2 and a stride-1 3x3
+ * conv, each with GroupNorm and SiLU) down to 4x4, average and max pooling side by side (the mean
+ * sees the context, the max finds the subject wherever it sits) and a linear layer.
  * Input: RGB in [-1, 1], [B, 3, 64, 64].
  */
 public final class AttributeOracle extends Module {
 
-    /** Widths: stem, then one entry per stride-2 stage; GroupNorm groups for every norm. */
-    public record Config(List<Integer> channels, int groups, int stemStride) {
+    /** Per attribute id: widths of the stem and of each stage; GroupNorm groups for every norm. */
+    public record Config(Map<String, List<Integer>> channels, int groups) {
 
         public static Config standard() {
-            return new Config(List.of(16, 32, 64, 80), 8, 2);
+            Map<String, List<Integer>> channels = new LinkedHashMap<>();
+            channels.put(Attribute.SHAPE.id(), List.of(16, 32, 64, 64));
+            channels.put(Attribute.COLOUR.id(), List.of(8, 16, 32, 32));
+            channels.put(Attribute.PATTERN.id(), List.of(16, 32, 48, 48));
+            channels.put(Attribute.CONTEXT.id(), List.of(8, 16, 32, 32));
+            return new Config(channels, 8);
         }
 
         String toJson() {
@@ -78,14 +88,30 @@ public final class AttributeOracle extends Module {
         }
     }
 
-    /** The four classifiers over the pooled features, named by attribute. */
-    static final class Heads extends Module {
-        final Map<Attribute, Linear> linear = new EnumMap<>(Attribute.class);
+    /** A CNN for one attribute: stem, stages, pooling, linear head. */
+    static final class Classifier extends Module {
+        final Conv2d conv_in;
+        final GroupNorm norm_in;
+        final ModuleList<Stage> stages;
+        final Linear head;
 
-        Heads(int features) {
-            for (Attribute attribute : Attribute.values()) {
-                linear.put(attribute, module(attribute.id(), new Linear(features, attribute.count())));
+        Classifier(List<Integer> channels, int groups, int classes) {
+            conv_in = module("conv_in", new Conv2d(3, channels.get(0), 3, 2, 1));
+            norm_in = module("norm_in", new GroupNorm(groups, channels.get(0), 1e-5f));
+            stages = module("stages", new ModuleList<>());
+            for (int i = 1; i < channels.size(); i++) {
+                stages.add(new Stage(channels.get(i - 1), channels.get(i), groups));
             }
+            head = module("head", new Linear(2L * channels.get(channels.size() - 1), classes));
+        }
+
+        NDArray forward(NDArray images) {
+            NDArray h = Ops.silu(norm_in.forward(conv_in.forward(images)));
+            for (Stage stage : stages) {
+                h = stage.forward(h);
+            }
+            NDArray flat = h.reshape(h.getShape().get(0), h.getShape().get(1), -1);
+            return head.forward(NDArrays.concat(new NDList(flat.mean(new int[] {2}), flat.max(new int[] {2})), 1));
         }
     }
 
@@ -119,21 +145,19 @@ public final class AttributeOracle extends Module {
     private static final int EVAL_BATCH = 64;
 
     private final Config config;
-    final Conv2d conv_in;
-    final GroupNorm norm_in;
-    final ModuleList<Stage> stages;
-    final Heads heads;
+    /** Classifiers keyed by attribute id: checkpoint keys read shape.stages.0.conv1.weight. */
+    private final Map<Attribute, Classifier> classifiers = new EnumMap<>(Attribute.class);
 
     public AttributeOracle(Config config) {
         this.config = config;
-        List<Integer> c = config.channels();
-        conv_in = module("conv_in", new Conv2d(3, c.get(0), 3, config.stemStride(), 1));
-        norm_in = module("norm_in", new GroupNorm(config.groups(), c.get(0), 1e-5f));
-        stages = module("stages", new ModuleList<>());
-        for (int i = 1; i < c.size(); i++) {
-            stages.add(new Stage(c.get(i - 1), c.get(i), config.groups()));
+        for (Attribute attribute : Attribute.values()) {
+            List<Integer> channels = config.channels().get(attribute.id());
+            if (channels == null) {
+                throw new IllegalArgumentException("oracle config has no classifier for " + attribute.id());
+            }
+            classifiers.put(attribute, module(attribute.id(), new Classifier(channels, config.groups(),
+                    attribute.count())));
         }
-        heads = module("heads", new Heads(2 * c.get(c.size() - 1)));
     }
 
     public Config config() {
@@ -141,16 +165,8 @@ public final class AttributeOracle extends Module {
     }
 
     public Logits forward(NDArray images) {
-        NDArray h = Ops.silu(norm_in.forward(conv_in.forward(images)));
-        for (Stage stage : stages) {
-            h = stage.forward(h);
-        }
-        NDArray flat = h.reshape(h.getShape().get(0), h.getShape().get(1), -1);
-        NDArray pooled = NDArrays.concat(new NDList(flat.mean(new int[] {2}), flat.max(new int[] {2})), 1);
         Map<Attribute, NDArray> out = new EnumMap<>(Attribute.class);
-        for (Attribute attribute : Attribute.values()) {
-            out.put(attribute, heads.linear.get(attribute).forward(pooled));
-        }
+        classifiers.forEach((attribute, classifier) -> out.put(attribute, classifier.forward(images)));
         return new Logits(out);
     }
 
@@ -234,11 +250,14 @@ public final class AttributeOracle extends Module {
         }
     }
 
-    /** Writes the weights as safetensors, the config in the file's metadata. */
+    /**
+     * Writes the weights as half-precision safetensors (half the size; they load back as float32),
+     * the config in the file's metadata.
+     */
     public void save(Path file) throws IOException {
         Map<String, NDArray> tensors = new LinkedHashMap<>();
         namedParameters().forEach((name, p) -> tensors.put(name, value(p)));
-        SafetensorsWriter.write(file, tensors, Map.of(CONFIG_KEY, config.toJson()));
+        SafetensorsWriter.write(file, tensors, Map.of(CONFIG_KEY, config.toJson()), Dtype.F16);
     }
 
     /** Loads weights written by {@link #save}; the model is frozen. */

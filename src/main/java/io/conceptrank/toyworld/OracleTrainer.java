@@ -10,8 +10,9 @@ import io.conceptrank.model.io.SafetensorsWriter;
 import io.conceptrank.model.nn.Initializer;
 import io.conceptrank.pipeline.Images;
 import io.conceptrank.tensor.StepScope;
-import io.conceptrank.toyworld.Dataset.Sample;
 import io.conceptrank.toyworld.ToyWorld.Attribute;
+import io.conceptrank.toyworld.ToyWorld.Colour;
+import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -27,11 +28,12 @@ import java.util.function.Consumer;
 
 /**
  * Trains the {@link AttributeOracle} from scratch on rendered training scenes (never a held-out
- * subject): the sum of four cross-entropies, Adam with a short warm-up and a cosine decay.
+ * subject): the sum of the four heads' cross-entropies, Adam with a short warm-up and a cosine
+ * decay.
  *
  * <p>Half the pictures get a light blur and some pixel noise, so the oracle also reads the
- * softer pictures a small diffusion model makes; some are recoloured and then teach shape and
- * pattern only (see {@link #recolour}). The run checkpoints weights, Adam moments and
+ * softer pictures a small diffusion model makes; half show the subject in a random colour and
+ * teach everything but colour (see {@link #repaint}). The run checkpoints weights, Adam moments and
  * the step to one safetensors file; a resumed run continues with the very samples it would
  * have seen, since sample {@code i} of the {@link Dataset} depends only on its seed and {@code i}.
  */
@@ -40,9 +42,8 @@ public final class OracleTrainer {
     public record Settings(int steps, int batch, float learningRate, long seed, int checkpointEvery, int logEvery) {
 
         public static Settings standard() {
-            return new Settings(3000, 48, 3e-3f, 1, 250, 25);
+            return new Settings(4000, 48, 3e-3f, 1, 250, 25);
         }
-
     }
 
     /** One logged step: mean loss and training accuracy over the steps since the last log. */
@@ -56,8 +57,9 @@ public final class OracleTrainer {
     }
 
     private static final String STEP_KEY = "step";
+    private static final String SECONDS_KEY = "train_seconds";
     private static final float BLUR_SHARE = 0.5f;
-    private static final double RECOLOURED_SHARE = 0.3;
+    private static final double REPAINTED_SHARE = 0.5;
     private static final float MAX_NOISE = 0.06f;
 
     private final AttributeOracle oracle;
@@ -66,6 +68,7 @@ public final class OracleTrainer {
     private final NDManager manager;
     private final Adam adam;
     private int step;
+    private double trainSeconds;
 
     /** A fresh oracle, initialized from the settings' seed. */
     public OracleTrainer(AttributeOracle.Config config, Settings settings, NDManager manager) {
@@ -86,6 +89,11 @@ public final class OracleTrainer {
         return step;
     }
 
+    /** Wall-clock seconds spent in training steps so far, over every resumed run. */
+    public double trainSeconds() {
+        return trainSeconds;
+    }
+
     /** Trains until the settings' step count, logging and checkpointing along the way. */
     public void train(Path checkpoint, Consumer<Progress> log) throws IOException {
         train(checkpoint, log, settings.steps());
@@ -102,7 +110,9 @@ public final class OracleTrainer {
         int logged = 0;
         long since = System.nanoTime();
         while (step < last) {
+            long start = System.nanoTime();
             StepResult result = trainStep();
+            trainSeconds += (System.nanoTime() - start) / 1e9;
             lossSum += result.loss;
             for (int a = 0; a < correct.length; a++) {
                 correct[a] += result.accuracy[a];
@@ -130,33 +140,34 @@ public final class OracleTrainer {
 
     /** One optimizer step on the next batch; returns its loss and per-attribute batch accuracy. */
     StepResult trainStep() {
-        List<Sample> samples = data.batch((long) step * settings.batch(), settings.batch());
         SplittableRandom random = new SplittableRandom(settings.seed() * 31 + step);
-        int b = samples.size();
+        int b = settings.batch();
+        List<Scene> scenes = new ArrayList<>(b);
         List<BufferedImage> pictures = new ArrayList<>(b);
-        // Per sample: does its colour and context still hold (1) or was it recoloured (0)?
-        float[] coloursHold = new float[b];
-        for (Sample sample : samples) {
-            boolean recolour = random.nextDouble() < RECOLOURED_SHARE;
-            pictures.add(recolour ? recolour(sample.image(), random.nextInt(6)) : sample.image());
-            coloursHold[pictures.size() - 1] = recolour ? 0 : 1;
+        // Per sample: 1 where the picture shows the subject's own colour, 0 where it was repainted.
+        float[] colourHolds = new float[b];
+        for (int i = 0; i < b; i++) {
+            Scene scene = data.scene((long) step * b + i);
+            scenes.add(scene);
+            int fill = random.nextDouble() < REPAINTED_SHARE ? repaint(scene.subject(), random) : -1;
+            pictures.add(fill < 0 ? Renderer.render(scene) : Renderer.render(scene, fill));
+            colourHolds[i] = fill < 0 ? 1 : 0;
         }
         try (StepScope scope = StepScope.open(manager)) {
             NDManager m = scope.manager();
             NDArray images = augment(Images.toTensor(m, pictures), random);
             NDArray all = m.ones(new Shape(b));
-            NDArray colourWeights = m.create(coloursHold);
+            NDArray colourWeights = m.create(colourHolds);
             double[] accuracy = new double[Attribute.values().length];
             NDArray loss;
             try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
                 AttributeOracle.Logits logits = oracle.forward(images);
                 loss = null;
                 for (Attribute attribute : Attribute.values()) {
-                    int[] labels = samples.stream().mapToInt(s -> s.label(attribute)).toArray();
+                    int[] labels = scenes.stream().mapToInt(attribute::indexOf).toArray();
                     NDArray target = m.create(labels).oneHot(attribute.count());
                     NDArray scores = logits.get(attribute);
-                    NDArray weights = attribute == Attribute.COLOUR || attribute == Attribute.CONTEXT
-                            ? colourWeights : all;
+                    NDArray weights = attribute == Attribute.COLOUR ? colourWeights : all;
                     NDArray perSample = scores.logSoftmax(1).mul(target).sum(new int[] {1}).neg();
                     NDArray head = perSample.mul(weights).sum().div(weights.sum().maximum(1f));
                     loss = loss == null ? head : loss.add(head);
@@ -171,35 +182,35 @@ public final class OracleTrainer {
     }
 
     /**
-     * Swaps the colour channels (five ways) or drops colour altogether: a picture whose shape and
-     * pattern still hold but whose colour and context words no longer do. Trained on shape and
-     * pattern only, these teach the network to read a silhouette whatever its colour, so it names
-     * the shape of a held-out combination (a white striped heart) instead of the shape it saw
-     * most often with those colours.
+     * A random fill colour for the subject, or -1 for its own: repainted pictures teach shape,
+     * pattern and context but not colour, so the network learns to read a silhouette whatever
+     * its colour and names the shape of a held-out combination (a white striped heart) instead
+     * of the shape it saw most often with those colours. A colour whose nearest colour of the
+     * world would make the subject a held-out one is never used: no training picture looks like
+     * a held-out subject.
      */
-    static BufferedImage recolour(BufferedImage image, int option) {
-        int w = image.getWidth();
-        int h = image.getHeight();
-        int[] px = image.getRGB(0, 0, w, h, null, 0, w);
-        for (int i = 0; i < px.length; i++) {
-            int r = (px[i] >> 16) & 0xFF;
-            int g = (px[i] >> 8) & 0xFF;
-            int bl = px[i] & 0xFF;
-            px[i] = switch (option) {
-                case 0 -> (r << 16) | (bl << 8) | g;
-                case 1 -> (g << 16) | (r << 8) | bl;
-                case 2 -> (g << 16) | (bl << 8) | r;
-                case 3 -> (bl << 16) | (r << 8) | g;
-                case 4 -> (bl << 16) | (g << 8) | r;
-                default -> {
-                    int luma = (299 * r + 587 * g + 114 * bl) / 1000;
-                    yield (luma << 16) | (luma << 8) | luma;
-                }
-            };
+    static int repaint(Subject subject, SplittableRandom random) {
+        int rgb = Color.HSBtoRGB(random.nextFloat(), 0.25f + 0.75f * random.nextFloat(),
+                0.35f + 0.65f * random.nextFloat()) & 0xFFFFFF;
+        Subject lookalike = new Subject(subject.shape(), nearestColour(rgb), subject.pattern());
+        return ToyWorld.isHeldOut(lookalike) ? -1 : rgb;
+    }
+
+    /** The world's colour closest to {@code rgb} (Euclidean in RGB). */
+    static Colour nearestColour(int rgb) {
+        Colour nearest = null;
+        double best = Double.MAX_VALUE;
+        for (Colour colour : Colour.values()) {
+            double d = 0;
+            for (int shift = 0; shift <= 16; shift += 8) {
+                d += Math.pow(((rgb >> shift) & 0xFF) - ((colour.rgb() >> shift) & 0xFF), 2);
+            }
+            if (d < best) {
+                best = d;
+                nearest = colour;
+            }
         }
-        BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        out.setRGB(0, 0, w, h, px, 0, w);
-        return out;
+        return nearest;
     }
 
     /** Linear warm-up over the first 5% of the run, then a cosine decay to 5% of the peak. */
@@ -261,13 +272,14 @@ public final class OracleTrainer {
         return total == 0 ? 1 : hits / total;
     }
 
-    /** Weights (model.*), Adam moments (adam.*) and the step, written atomically. */
+    /** Weights (model.*), Adam moments (adam.*), the step and the time so far, written atomically. */
     public void saveCheckpoint(Path file) throws IOException {
         Map<String, NDArray> tensors = new LinkedHashMap<>();
         oracle.namedParameters().forEach((name, p) -> tensors.put("model." + name, p.getArray()));
         adam.state().forEach((name, array) -> tensors.put("adam." + name, array));
         SafetensorsWriter.write(file, tensors, Map.of(STEP_KEY, Integer.toString(step),
-                "config", oracle.config().toJson(), "settings", settings.toString()));
+                SECONDS_KEY, Double.toString(trainSeconds), "config", oracle.config().toJson(),
+                "settings", settings.toString()));
     }
 
     /** Continues from a checkpoint written by {@link #saveCheckpoint}. */
@@ -285,6 +297,7 @@ public final class OracleTrainer {
                 }
             }
             step = Integer.parseInt(checkpoint.metadata().get(STEP_KEY));
+            trainSeconds = Double.parseDouble(checkpoint.metadata().getOrDefault(SECONDS_KEY, "0"));
             adam.restore(state, step);
         }
     }

@@ -41,8 +41,9 @@ public final class Renderer {
     private static final double MARGIN = 2;
     /** Stripe and dot geometry in the subject's unit frame (its outline spans about [-1, 1]). */
     private static final double STRIPE_PERIOD = 0.75;
-    private static final double DOT_SPACING = 0.72;
+    private static final double DOT_SPACING = 0.64;
     private static final double DOT_RADIUS = 0.2;
+    private static final double DOT_JITTER = 0.16;
     private static final Color INK = new Color(0x23, 0x23, 0x28);
     /** Round joins: a mitred join would spike out of a star's or triangle's points. */
     private static final BasicStroke OUTLINE = new BasicStroke(1.4f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND);
@@ -57,6 +58,15 @@ public final class Renderer {
     }
 
     public static BufferedImage render(Scene scene) {
+        return render(scene, scene.subject().colour().rgb());
+    }
+
+    /**
+     * The scene with its subject filled in {@code fillRgb} instead of its own colour, everything
+     * else (pose, pattern, background) as {@link #render(Scene)} draws it: a training aid that
+     * shows shapes and patterns in colours outside the world's eight.
+     */
+    static BufferedImage render(Scene scene, int fillRgb) {
         SplittableRandom random = new SplittableRandom(scene.seed());
         SplittableRandom poseRandom = random.split();
         SplittableRandom backgroundRandom = random.split();
@@ -66,7 +76,7 @@ public final class Renderer {
         Graphics2D g = graphics(image);
         Background.paint(g, scene.context(), backgroundRandom);
         addNoise(image, backgroundRandom);
-        paintSubject(g, scene.subject(), pose);
+        paintSubject(g, scene.subject().pattern(), fillRgb, pose);
         g.dispose();
         return image;
     }
@@ -116,37 +126,36 @@ public final class Renderer {
         return new Pose(shape, transform, random.nextDouble(), random.nextDouble());
     }
 
-    private static void paintSubject(Graphics2D g, Subject subject, Pose pose) {
+    private static void paintSubject(Graphics2D g, Pattern pattern, int fillRgb, Pose pose) {
         java.awt.Shape outline = pose.outline();
-        g.setColor(new Color(subject.colour().rgb()));
+        g.setColor(new Color(fillRgb));
         g.fill(outline);
-        if (subject.pattern() != Pattern.PLAIN) {
-            Graphics2D pattern = (Graphics2D) g.create();
-            pattern.clip(outline);
-            pattern.transform(pose.transform());
-            pattern.setColor(shade(subject.colour().rgb()));
-            if (subject.pattern() == Pattern.STRIPED) {
+        if (pattern != Pattern.PLAIN) {
+            Graphics2D ink = (Graphics2D) g.create();
+            ink.clip(outline);
+            ink.transform(pose.transform());
+            ink.setColor(shade(fillRgb));
+            if (pattern == Pattern.STRIPED) {
                 double offset = pose.phaseY() * STRIPE_PERIOD;
                 for (int k = -3; k <= 3; k++) {
                     double top = k * STRIPE_PERIOD + offset - STRIPE_PERIOD / 4;
-                    pattern.fill(new Rectangle2D.Double(-1.5, top, 3, STRIPE_PERIOD / 2));
+                    ink.fill(new Rectangle2D.Double(-1.5, top, 3, STRIPE_PERIOD / 2));
                 }
             } else {
-                // A hexagonal grid with a dot near the centre, so even a small star shows its dots.
-                double rowHeight = DOT_SPACING * StrictMath.sqrt(3) / 2;
-                double dx = (pose.phaseX() - 0.5) * DOT_SPACING / 2;
-                double dy = (pose.phaseY() - 0.5) * rowHeight / 2;
-                for (int row = -3; row <= 3; row++) {
-                    double shift = (row & 1) * DOT_SPACING / 2;
-                    for (int col = -3; col <= 3; col++) {
-                        double cx = col * DOT_SPACING + shift + dx;
-                        double cy = row * rowHeight + dy;
-                        pattern.fill(new Ellipse2D.Double(cx - DOT_RADIUS, cy - DOT_RADIUS, 2 * DOT_RADIUS,
+                // A square grid along the subject's axes with a dot near the centre: a cross has
+                // a dot in each arm, a small star still shows several.
+                double dx = (pose.phaseX() - 0.5) * DOT_JITTER;
+                double dy = (pose.phaseY() - 0.5) * DOT_JITTER;
+                for (int row = -2; row <= 2; row++) {
+                    for (int col = -2; col <= 2; col++) {
+                        double cx = col * DOT_SPACING + dx;
+                        double cy = row * DOT_SPACING + dy;
+                        ink.fill(new Ellipse2D.Double(cx - DOT_RADIUS, cy - DOT_RADIUS, 2 * DOT_RADIUS,
                                 2 * DOT_RADIUS));
                     }
                 }
             }
-            pattern.dispose();
+            ink.dispose();
         }
         g.setColor(INK);
         g.setStroke(OUTLINE);
@@ -154,14 +163,15 @@ public final class Renderer {
     }
 
     /**
-     * Stripes and dots are a dark shade of the subject's own colour rather than black: they stay
-     * bold, the subject still reads as its colour, and on a dark night sky its silhouette holds.
+     * Stripes and dots are a darker shade of the subject's own colour rather than black: they stay
+     * bold, the subject still reads as its colour, and on a dark night sky or forest the striped
+     * parts still stand out, so a striped circle keeps its round silhouette.
      */
     private static Color shade(int rgb) {
         int r = (rgb >> 16) & 0xFF;
         int g = (rgb >> 8) & 0xFF;
         int b = rgb & 0xFF;
-        return new Color(20 + r * 2 / 5, 20 + g * 2 / 5, 20 + b * 2 / 5);
+        return new Color(8 + r * 11 / 20, 8 + g * 11 / 20, 8 + b * 11 / 20);
     }
 
     /** The shape's outline in a unit frame: centred on the origin, spanning about [-1, 1]. */
@@ -172,8 +182,8 @@ public final class Renderer {
             case TRIANGLE -> polygon(0, -0.95, 1.0, 0.8, -1.0, 0.8);
             case STAR -> star();
             case HEART -> heart();
-            case CROSS -> polygon(-0.33, -0.95, 0.33, -0.95, 0.33, -0.33, 0.95, -0.33, 0.95, 0.33, 0.33, 0.33,
-                    0.33, 0.95, -0.33, 0.95, -0.33, 0.33, -0.95, 0.33, -0.95, -0.33, -0.33, -0.33);
+            case CROSS -> polygon(-0.36, -0.95, 0.36, -0.95, 0.36, -0.36, 0.95, -0.36, 0.95, 0.36, 0.36, 0.36,
+                    0.36, 0.95, -0.36, 0.95, -0.36, 0.36, -0.95, 0.36, -0.95, -0.36, -0.36, -0.36);
         };
     }
 

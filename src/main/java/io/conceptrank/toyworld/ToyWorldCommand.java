@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import javax.imageio.ImageIO;
@@ -121,24 +122,22 @@ public final class ToyWorldCommand {
                 trainer.resume(checkpoint);
                 System.out.println("resumed at step " + trainer.step() + " from " + checkpoint);
             }
-            long start = System.nanoTime();
-            int firstStep = trainer.step();
             trainer.train(checkpoint, progress -> System.out.println(progress));
-            double seconds = (System.nanoTime() - start) / 1e9;
-            System.out.printf("trained steps %d..%d in %.0f s%n", firstStep, trainer.step(), seconds);
+            System.out.printf(Locale.ROOT, "trained %d steps in %.0f s%n", trainer.step(), trainer.trainSeconds());
 
-            AttributeOracle oracle = trainer.oracle();
-            oracle.setTrainable(false);
+            Path weights = models.resolve("oracle.safetensors");
+            trainer.oracle().save(weights);
+            // Graded as shipped: the half-precision file, read back.
+            AttributeOracle oracle = AttributeOracle.load(weights, manager);
             AttributeOracle.Accuracy accuracy = oracle.accuracy(
                     Dataset.grid(ToyWorld.HELD_OUT, ToyWorld.contexts(), EVAL_PER_PAIR, EVAL_SEED), manager);
-            Path weights = models.resolve("oracle.safetensors");
-            oracle.save(weights);
 
             Map<String, Object> card = new LinkedHashMap<>();
             card.put("architecture", "AttributeOracle");
             card.put("config", oracle.config());
             card.put("parameters", oracle.parameterCount());
             card.put("bytes", Files.size(weights));
+            card.put("dtype", "F16 (loads as float32)");
             card.put("input", "RGB 64x64 in [-1, 1], [B, 3, 64, 64]");
             card.put("heads", heads());
             Map<String, Object> training = new LinkedHashMap<>();
@@ -147,8 +146,9 @@ public final class ToyWorldCommand {
             training.put("learning_rate", settings.learningRate());
             training.put("seed", settings.seed());
             training.put("subjects", "ToyWorld.trainingSubjects() (held-out subjects excluded)");
-            training.put("seconds_this_run", Math.round(seconds));
-            training.put("resumed_from_step", firstStep);
+            training.put("seconds", Math.round(trainer.trainSeconds()));
+            training.put("cpu_cores", Runtime.getRuntime().availableProcessors());
+            training.put("libtorch_threads", System.getProperty("ai.djl.pytorch.num_threads", "default"));
             card.put("training", training);
             Map<String, Object> evaluation = new LinkedHashMap<>();
             evaluation.put("scenes", "every held-out subject in every context, " + EVAL_PER_PAIR
