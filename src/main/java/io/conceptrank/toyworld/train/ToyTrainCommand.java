@@ -1,0 +1,225 @@
+package io.conceptrank.toyworld.train;
+
+import ai.djl.ndarray.NDManager;
+import io.conceptrank.model.clip.ClipModel;
+import io.conceptrank.model.io.SafetensorsFile;
+import io.conceptrank.model.io.Sources;
+import io.conceptrank.model.io.WeightLoader;
+import io.conceptrank.model.vae.AutoencoderKL;
+import io.conceptrank.toyworld.Dataset;
+import ai.djl.ndarray.NDArray;
+import io.conceptrank.model.nn.Initializer;
+import io.conceptrank.model.scheduler.NoiseSchedule;
+import io.conceptrank.model.tokenizer.ClipTokenizer;
+import io.conceptrank.model.unet.UNet2DConditionModel;
+import io.conceptrank.model.vae.VaeConfig;
+import io.conceptrank.pipeline.StableDiffusion;
+import io.conceptrank.toyworld.AttributeOracle;
+import io.conceptrank.toyworld.Scene;
+import io.conceptrank.toyworld.Subject;
+import io.conceptrank.toyworld.ToyWorld;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.SplittableRandom;
+import java.util.function.Function;
+import java.util.function.IntSupplier;
+import tools.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Trains the toy stack and writes it as the model package {@code models/toy}.
+ *
+ * <pre>
+ * vae  [--steps N] [--minutes M] [--resume]     autoencoder
+ * clip [--steps N] [--minutes M] [--resume]     CLIP, contrastive
+ * unet [--steps N] [--minutes M] [--resume]     UNet on the frozen VAE and CLIP text tower
+ * package [--out models/toy]                    writes the package from the checkpoints
+ * metrics [--models models/toy] [--scenes N]    every figure of the shipped models, as JSON
+ * retrain                                       all of the above from scratch with the default lengths
+ * common: --dir data/toytrain (checkpoints), --seed S
+ * </pre>
+ */
+public final class ToyTrainCommand {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** The attribute oracle of the toy world, which judges every figure. */
+    static final Path ORACLE = Path.of("models/toy/oracle.safetensors");
+
+    private static int logEvery;
+
+    private ToyTrainCommand() {}
+
+    public static void main(String[] args) throws IOException {
+        if (args.length == 0) {
+            System.err.println("usage: ToyTrainCommand vae|clip|unet|package|metrics|retrain [--options]");
+            System.exit(2);
+        }
+        Map<String, String> options = options(args);
+        Path dir = Path.of(options.getOrDefault("dir", "data/toytrain"));
+        long seed = Long.parseLong(options.getOrDefault("seed", "1"));
+        boolean resume = options.containsKey("resume");
+        logEvery = Integer.parseInt(options.getOrDefault("log-every", "10"));
+        switch (args[0]) {
+            case "vae" -> trainVae(dir, seed, steps(options, 3000), minutes(options), resume);
+            case "clip" -> trainClip(dir, seed, steps(options, 3000), minutes(options), resume);
+            case "unet" -> trainUnet(dir, seed, steps(options, 100_000), minutes(options), resume);
+            case "package" -> writePackage(dir, Path.of(options.getOrDefault("out", "models/toy")),
+                    Integer.parseInt(options.getOrDefault("default-steps", "20")),
+                    Double.parseDouble(options.getOrDefault("default-guidance", "5")));
+            case "metrics" -> System.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(
+                    ToyMetrics.measure(Path.of(options.getOrDefault("models", "models/toy")),
+                            ToyMetrics.Sizes.parse(options), seed + 1000)));
+            default -> {
+                System.err.println("unknown command " + args[0]);
+                System.exit(2);
+            }
+        }
+    }
+
+    static void writePackage(Path dir, Path out, int defaultSteps, double defaultGuidance) throws IOException {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            ToyPackage.fromCheckpoints(dir, out, new ToyPackage.SamplerDefaults(defaultSteps, defaultGuidance), manager);
+        }
+        log("wrote " + out);
+    }
+
+    static void trainVae(Path dir, long seed, int steps, double minutes, boolean resume) throws IOException {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            VaeTrainer trainer = new VaeTrainer(VaeTrainer.defaults(seed), manager);
+            Path checkpoint = dir.resolve("vae.safetensors");
+            if (resume) {
+                trainer.resume(checkpoint);
+            }
+            trainer.train(steps, minutes * 60, logEvery, 120, checkpoint, ToyTrainCommand::log);
+        }
+    }
+
+    static void trainClip(Path dir, long seed, int steps, double minutes, boolean resume) throws IOException {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            ClipTrainer trainer = new ClipTrainer(ClipTrainer.defaults(seed), manager);
+            Path checkpoint = dir.resolve("clip.safetensors");
+            if (resume) {
+                trainer.resume(checkpoint);
+            }
+            trainer.train(steps, minutes * 60, logEvery, 120, checkpoint, ToyTrainCommand::log);
+        }
+    }
+
+    static void trainUnet(Path dir, long seed, int steps, double minutes, boolean resume) throws IOException {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            AutoencoderKL vae = ToyModels.newVae(1.0);
+            load(vae, dir.resolve("vae.safetensors"), manager);
+            ClipModel clip = ToyModels.newClip();
+            load(clip, dir.resolve("clip.safetensors"), manager);
+            long t0 = System.nanoTime();
+            LatentPool pool = LatentPool.cached(dir.resolve("latents.safetensors"), vae, Dataset.training(seed),
+                    POOL_SIZE, manager);
+            log(String.format("latent pool: %d scenes, scale factor %.5f (%.0f s)", pool.size(), pool.scaleFactor(),
+                    (System.nanoTime() - t0) / 1e9));
+            UNetTrainer trainer = new UNetTrainer(UNetTrainer.defaults(seed), clip.textModel(), pool, manager);
+            Path checkpoint = dir.resolve("unet.safetensors");
+            if (resume) {
+                trainer.resume(checkpoint);
+            }
+            trainer.evaluateWith(sampleJudge(dir, clip, vae.config().withScaleFactor(pool.scaleFactor()), seed,
+                    manager, () -> trainer.step()));
+            trainer.train(steps, minutes * 60, logEvery, 300, checkpoint, ToyTrainCommand::log);
+        }
+    }
+
+    static final int POOL_SIZE = 2048;
+    /** Sampler settings of the periodic evaluation during training. */
+    static final int EVAL_STEPS = 20;
+    static final double EVAL_GUIDANCE = 5.0;
+    static final int EVAL_SCENES = 48;
+
+    /**
+     * Samples {@link #EVAL_SCENES} prompts of trained subjects (every context) with the given UNet
+     * weights and has the oracle judge them; appends each result to {@code unet-curve.jsonl}.
+     */
+    static Function<Map<String, NDArray>, String> sampleJudge(Path dir, ClipModel clip, VaeConfig vaeConfig,
+            long seed, NDManager manager, IntSupplier step) throws IOException {
+        AttributeOracle oracle = AttributeOracle.load(ORACLE, manager);
+        AutoencoderKL vae = new AutoencoderKL(vaeConfig);
+        load(vae, dir.resolve("vae.safetensors"), manager);
+        UNet2DConditionModel unet = ToyModels.newUnet();
+        Initializer.initialize(unet, manager, seed);
+        StableDiffusion model = new StableDiffusion(manager.newSubManager(), ClipTokenizer.loadDefault(),
+                clip.textModel(), unet, vae, NoiseSchedule.stableDiffusion(), clip,
+                StableDiffusion.Conditioning.LAST_LAYER, List.of());
+        List<Scene> scenes = trainedScenes(EVAL_SCENES, seed + 17);
+        long started = System.nanoTime();
+        return weights -> {
+            unet.namedParameters().forEach((name, p) -> p.getArray().set(weights.get(name).toFloatArray()));
+            long t0 = System.nanoTime();
+            ToyEval.Figures figures = ToyEval.samples(model, oracle, scenes, EVAL_STEPS, EVAL_GUIDANCE, seed, manager);
+            String line = JSON.writeValueAsString(Map.of("step", step.getAsInt(),
+                    "minutes", Math.round((t0 - started) / 6e9) / 10.0, "samples", figures.toMap()));
+            try {
+                Files.writeString(dir.resolve("unet-curve.jsonl"), line + "\n", StandardOpenOption.CREATE,
+                        StandardOpenOption.APPEND);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return "eval " + line + String.format(" (%.0f s)", (System.nanoTime() - t0) / 1e9);
+        };
+    }
+
+    /** {@code count} scenes of training subjects, contexts cycling so that every context is present. */
+    static List<Scene> trainedScenes(int count, long seed) {
+        List<Subject> subjects = new ArrayList<>(ToyWorld.trainingSubjects());
+        Collections.shuffle(subjects, new Random(seed));
+        SplittableRandom random = new SplittableRandom(seed);
+        List<ToyWorld.Context> contexts = ToyWorld.contexts();
+        List<Scene> scenes = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            scenes.add(new Scene(subjects.get(i % subjects.size()), contexts.get(i % contexts.size()),
+                    random.nextLong()));
+        }
+        return scenes;
+    }
+
+    /** Loads a trainer checkpoint's weights (its EMA where it keeps one) into a frozen model. */
+    static void load(io.conceptrank.model.nn.Module model, Path checkpoint, NDManager manager) {
+        try (SafetensorsFile file = SafetensorsFile.open(checkpoint)) {
+            boolean hasEma = file.keys().stream().anyMatch(k -> k.startsWith("ema."));
+            WeightLoader.load(model, Sources.of(file).under(hasEma ? "ema." : "model."), manager);
+        }
+        model.setTrainable(false);
+    }
+
+    static void log(String line) {
+        System.out.println(Instant.now() + " " + line);
+        System.out.flush();
+    }
+
+    private static int steps(Map<String, String> options, int fallback) {
+        return Integer.parseInt(options.getOrDefault("steps", Integer.toString(fallback)));
+    }
+
+    private static double minutes(Map<String, String> options) {
+        return Double.parseDouble(options.getOrDefault("minutes", "1e9"));
+    }
+
+    private static Map<String, String> options(String[] args) {
+        Map<String, String> options = new HashMap<>();
+        for (int i = 1; i < args.length; i++) {
+            if (!args[i].startsWith("--")) {
+                throw new IllegalArgumentException("unexpected argument " + args[i]);
+            }
+            String key = args[i].substring(2);
+            boolean flag = i + 1 >= args.length || args[i + 1].startsWith("--");
+            options.put(key, flag ? "true" : args[++i]);
+        }
+        return options;
+    }
+}

@@ -1,0 +1,88 @@
+package io.conceptrank.toyworld.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.conceptrank.model.clip.ClipTextModel;
+import io.conceptrank.model.scheduler.NoiseSchedule;
+import io.conceptrank.model.tokenizer.ClipTokenizer;
+import io.conceptrank.model.unet.UNet2DConditionModel;
+import io.conceptrank.pipeline.LearnedTokens;
+import io.conceptrank.pipeline.PromptEncoder;
+import io.conceptrank.toyworld.Captions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.SplittableRandom;
+
+/**
+ * Trains the UNet as SD trains its own: DDPM noise prediction (epsilon, the SD schedule) on VAE
+ * latents, conditioned on the frozen CLIP text tower's last hidden states (77 tokens padded with
+ * the end token). One caption in ten is replaced by the empty prompt, so the same weights also
+ * predict unconditionally, which classifier-free guidance needs. An EMA of the weights is what
+ * ships.
+ */
+public final class UNetTrainer extends Trainer {
+
+    static final double CAPTION_DROPOUT = 0.1;
+
+    private final UNet2DConditionModel unet;
+    private final PromptEncoder prompts;
+    private final LatentPool pool;
+    private final NoiseSchedule schedule = NoiseSchedule.stableDiffusion();
+    private Function<Map<String, NDArray>, String> evaluator;
+
+    public UNetTrainer(Settings settings, ClipTextModel frozenText, LatentPool pool, NDManager manager) {
+        this(ToyModels.newUnet(), settings, frozenText, pool, manager);
+    }
+
+    private UNetTrainer(UNet2DConditionModel unet, Settings settings, ClipTextModel frozenText, LatentPool pool,
+            NDManager manager) {
+        super(unet, settings, manager);
+        this.unet = unet;
+        this.prompts = new PromptEncoder(ClipTokenizer.loadDefault(), frozenText);
+        this.pool = pool;
+    }
+
+    public static Settings defaults(long seed) {
+        return new Settings(64, 1e-3f, 100, 0.999f, seed);
+    }
+
+    public UNet2DConditionModel unet() {
+        return unet;
+    }
+
+    /** Judges the sampling weights at each periodic checkpoint; its answer is logged. */
+    public void evaluateWith(Function<Map<String, NDArray>, String> evaluator) {
+        this.evaluator = evaluator;
+    }
+
+    @Override
+    protected void onCheckpoint(Consumer<String> log) {
+        if (evaluator != null) {
+            log.accept(evaluator.apply(weights()));
+        }
+    }
+
+    @Override
+    protected NDArray loss(int step, NDManager m) {
+        int b = settings.batch();
+        SplittableRandom random = new SplittableRandom(settings.seed() * 1_000_003L + step);
+        int per = (int) pool.latentShape().size();
+        float[] x0 = new float[b * per];
+        List<String> captions = new ArrayList<>(b);
+        for (int i = 0; i < b; i++) {
+            int index = random.nextInt(pool.size());
+            pool.copy(index, x0, i * per);
+            captions.add(random.nextDouble() < CAPTION_DROPOUT ? "" : Captions.random(pool.scenes().get(index), random));
+        }
+        Shape shape = new Shape(b).addAll(pool.latentShape());
+        NDArray noise = m.create(VaeTrainer.gaussian(b * per, random), shape);
+        NDArray t = schedule.sampleTimesteps(m, b, random);
+        NDArray noisy = schedule.addNoise(m.create(x0, shape), noise, t);
+        NDArray context = prompts.conditioning(m, captions, LearnedTokens.none());
+        return unet.forward(noisy, t, context).sub(noise).square().mean();
+    }
+}
