@@ -36,12 +36,16 @@ public final class ClipTrainer extends Trainer {
     private final ClipTokenizer tokenizer = ClipTokenizer.loadDefault();
     private final ClipScorer scorer;
 
-    public ClipTrainer(Settings settings, NDManager manager) {
-        this(ToyModels.newClip(), settings, manager);
+    /**
+     * @param textFrozen keep the text tower as it is (it conditions a trained UNet) and train the
+     *     vision tower, the projections and the temperature
+     */
+    public ClipTrainer(Settings settings, boolean textFrozen, NDManager manager) {
+        this(ToyModels.newClip(), settings, textFrozen, manager);
     }
 
-    private ClipTrainer(ClipModel clip, Settings settings, NDManager manager) {
-        super(clip, settings, manager);
+    private ClipTrainer(ClipModel clip, Settings settings, boolean textFrozen, NDManager manager) {
+        super(clip, settings, manager, name -> !textFrozen || !name.startsWith("text_model."));
         this.clip = clip;
         this.data = Dataset.training(settings.seed());
         this.scorer = new ClipScorer(clip, tokenizer);

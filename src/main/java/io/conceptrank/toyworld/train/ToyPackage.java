@@ -89,8 +89,20 @@ public final class ToyPackage {
             throws IOException {
         double scale = LatentPool.scaleFactor(work.resolve("latents.safetensors"));
         write(dir, Trainer.loadWeights(work.resolve("unet.safetensors"), manager),
-                Trainer.loadWeights(work.resolve("vae.safetensors"), manager), scale,
-                Trainer.loadWeights(work.resolve("clip.safetensors"), manager), defaults);
+                Trainer.loadWeights(vaeCheckpoint(work), manager), scale,
+                Trainer.loadWeights(clipCheckpoint(work), manager), defaults);
+    }
+
+    /** The autoencoder: with its fine-tuned decoder where there is one (the encoder is the same). */
+    static Path vaeCheckpoint(Path work) {
+        Path decoder = work.resolve("vae-decoder.safetensors");
+        return Files.exists(decoder) ? decoder : work.resolve("vae.safetensors");
+    }
+
+    /** CLIP: with its fine-tuned vision side where there is one (the text tower is the same). */
+    static Path clipCheckpoint(Path work) {
+        Path vision = work.resolve("clip-vision.safetensors");
+        return Files.exists(vision) ? vision : work.resolve("clip.safetensors");
     }
 
     private static void write(Path file, JsonNode node) throws IOException {

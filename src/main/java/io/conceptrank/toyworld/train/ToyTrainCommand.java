@@ -69,9 +69,14 @@ public final class ToyTrainCommand {
         boolean resume = options.containsKey("resume");
         logEvery = Integer.parseInt(options.getOrDefault("log-every", "10"));
         switch (args[0]) {
-            case "vae" -> trainVae(dir, seed, steps(options, 3000), minutes(options), resume);
-            case "clip" -> trainClip(dir, seed, steps(options, 3000), minutes(options), resume);
-            case "unet" -> trainUnet(dir, seed, steps(options, 100_000), minutes(options), resume);
+            case "vae" -> trainVae(dir, seed, steps(options, 3000), minutes(options), resume, false);
+            case "vae-decoder" -> trainVae(dir, seed, steps(options, 3000), minutes(options), resume, true);
+            case "clip" -> trainClip(dir, seed, steps(options, 3000), minutes(options), resume, false);
+            case "clip-vision" -> trainClip(dir, seed, steps(options, 3000), minutes(options), resume, true);
+            case "unet" -> trainUnet(dir, seed, steps(options, 100_000), minutes(options), resume,
+                    Integer.parseInt(options.getOrDefault("pool", Integer.toString(POOL_SIZE))),
+                    Double.parseDouble(options.getOrDefault("checkpoint-seconds", "600")));
+            case "eval" -> evalCheckpoints(dir, Integer.parseInt(options.getOrDefault("scenes", "64")), seed + 1000);
             case "package" -> writePackage(dir, Path.of(options.getOrDefault("out", "models/toy")),
                     Integer.parseInt(options.getOrDefault("default-steps", "20")),
                     Double.parseDouble(options.getOrDefault("default-guidance", "5")));
@@ -85,6 +90,27 @@ public final class ToyTrainCommand {
         }
     }
 
+    /** Zero-shot and reconstruction figures of the current VAE and CLIP checkpoints (before packaging). */
+    static void evalCheckpoints(Path dir, int scenes, long seed) throws IOException {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Map<String, Object> out = new java.util.LinkedHashMap<>();
+            if (Files.exists(dir.resolve("clip.safetensors"))) {
+                ClipModel clip = ToyModels.newClip();
+                load(clip, ToyPackage.clipCheckpoint(dir), manager);
+                out.put("clip_zero_shot", ToyEval.zeroShot(clip, ToyMetrics.heldOutScenes(scenes, seed), manager)
+                        .toMap());
+            }
+            if (Files.exists(dir.resolve("vae.safetensors"))) {
+                AutoencoderKL vae = ToyModels.newVae(1.0);
+                load(vae, ToyPackage.vaeCheckpoint(dir), manager);
+                out.put("vae_reconstruction", ToyEval.reconstruction(vae, AttributeOracle.load(ORACLE, manager),
+                        ToyMetrics.sample(Dataset.grid(ToyWorld.allSubjects(), ToyWorld.contexts(), 1, seed), scenes,
+                                seed), manager).toMap());
+            }
+            log("eval " + JSON.writeValueAsString(out));
+        }
+    }
+
     static void writePackage(Path dir, Path out, int defaultSteps, double defaultGuidance) throws IOException {
         try (NDManager manager = NDManager.newBaseManager()) {
             ToyPackage.fromCheckpoints(dir, out, new ToyPackage.SamplerDefaults(defaultSteps, defaultGuidance), manager);
@@ -92,29 +118,44 @@ public final class ToyTrainCommand {
         log("wrote " + out);
     }
 
-    static void trainVae(Path dir, long seed, int steps, double minutes, boolean resume) throws IOException {
+    /**
+     * The autoencoder, or (decoderOnly) its decoder fine-tuned from the autoencoder's checkpoint with
+     * the encoder frozen, into vae-decoder.safetensors.
+     */
+    static void trainVae(Path dir, long seed, int steps, double minutes, boolean resume, boolean decoderOnly)
+            throws IOException {
         try (NDManager manager = NDManager.newBaseManager()) {
-            VaeTrainer trainer = new VaeTrainer(VaeTrainer.defaults(seed), manager);
-            Path checkpoint = dir.resolve("vae.safetensors");
+            VaeTrainer trainer = new VaeTrainer(VaeTrainer.defaults(decoderOnly ? seed + 1 : seed), decoderOnly, manager);
+            Path checkpoint = dir.resolve(decoderOnly ? "vae-decoder.safetensors" : "vae.safetensors");
             if (resume) {
                 trainer.resume(checkpoint);
+            } else if (decoderOnly) {
+                trainer.initFrom(dir.resolve("vae.safetensors"));
             }
             trainer.train(steps, minutes * 60, logEvery, 120, checkpoint, ToyTrainCommand::log);
         }
     }
 
-    static void trainClip(Path dir, long seed, int steps, double minutes, boolean resume) throws IOException {
+    /**
+     * CLIP, or (visionOnly) its vision side fine-tuned from CLIP's checkpoint with the text tower
+     * frozen, into clip-vision.safetensors.
+     */
+    static void trainClip(Path dir, long seed, int steps, double minutes, boolean resume, boolean visionOnly)
+            throws IOException {
         try (NDManager manager = NDManager.newBaseManager()) {
-            ClipTrainer trainer = new ClipTrainer(ClipTrainer.defaults(seed), manager);
-            Path checkpoint = dir.resolve("clip.safetensors");
+            ClipTrainer trainer = new ClipTrainer(ClipTrainer.defaults(visionOnly ? seed + 1 : seed), visionOnly, manager);
+            Path checkpoint = dir.resolve(visionOnly ? "clip-vision.safetensors" : "clip.safetensors");
             if (resume) {
                 trainer.resume(checkpoint);
+            } else if (visionOnly) {
+                trainer.initFrom(dir.resolve("clip.safetensors"));
             }
             trainer.train(steps, minutes * 60, logEvery, 120, checkpoint, ToyTrainCommand::log);
         }
     }
 
-    static void trainUnet(Path dir, long seed, int steps, double minutes, boolean resume) throws IOException {
+    static void trainUnet(Path dir, long seed, int steps, double minutes, boolean resume, int poolSize,
+            double checkpointSeconds) throws IOException {
         try (NDManager manager = NDManager.newBaseManager()) {
             AutoencoderKL vae = ToyModels.newVae(1.0);
             load(vae, dir.resolve("vae.safetensors"), manager);
@@ -122,7 +163,7 @@ public final class ToyTrainCommand {
             load(clip, dir.resolve("clip.safetensors"), manager);
             long t0 = System.nanoTime();
             LatentPool pool = LatentPool.cached(dir.resolve("latents.safetensors"), vae, Dataset.training(seed),
-                    POOL_SIZE, manager);
+                    poolSize, manager);
             log(String.format("latent pool: %d scenes, scale factor %.5f (%.0f s)", pool.size(), pool.scaleFactor(),
                     (System.nanoTime() - t0) / 1e9));
             UNetTrainer trainer = new UNetTrainer(UNetTrainer.defaults(seed), clip.textModel(), pool, manager);
@@ -132,7 +173,7 @@ public final class ToyTrainCommand {
             }
             trainer.evaluateWith(sampleJudge(dir, clip, vae.config().withScaleFactor(pool.scaleFactor()), seed,
                     manager, () -> trainer.step()));
-            trainer.train(steps, minutes * 60, logEvery, 300, checkpoint, ToyTrainCommand::log);
+            trainer.train(steps, minutes * 60, logEvery, checkpointSeconds, checkpoint, ToyTrainCommand::log);
         }
     }
 
@@ -140,7 +181,7 @@ public final class ToyTrainCommand {
     /** Sampler settings of the periodic evaluation during training. */
     static final int EVAL_STEPS = 20;
     static final double EVAL_GUIDANCE = 5.0;
-    static final int EVAL_SCENES = 48;
+    static final int EVAL_SCENES = 32;
 
     /**
      * Samples {@link #EVAL_SCENES} prompts of trained subjects (every context) with the given UNet
@@ -150,7 +191,7 @@ public final class ToyTrainCommand {
             long seed, NDManager manager, IntSupplier step) throws IOException {
         AttributeOracle oracle = AttributeOracle.load(ORACLE, manager);
         AutoencoderKL vae = new AutoencoderKL(vaeConfig);
-        load(vae, dir.resolve("vae.safetensors"), manager);
+        load(vae, ToyPackage.vaeCheckpoint(dir), manager);
         UNet2DConditionModel unet = ToyModels.newUnet();
         Initializer.initialize(unet, manager, seed);
         StableDiffusion model = new StableDiffusion(manager.newSubManager(), ClipTokenizer.loadDefault(),

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * What the toy trainers share: Adam on one module, an optional exponential moving average of its
@@ -32,6 +33,7 @@ public abstract class Trainer {
     public record Settings(int batch, float lr, int warmup, float emaDecay, long seed) {}
 
     private static final String STEP_KEY = "step";
+    private static final int MAX_NON_FINITE = 5;
 
     protected final NDManager manager;
     protected final Settings settings;
@@ -39,14 +41,27 @@ public abstract class Trainer {
     private final Adam adam;
     private final Map<String, NDArray> ema = new LinkedHashMap<>();
     private int step;
+    private int nonFinite;
 
+    /** Trains every parameter of {@code model}. */
     protected Trainer(Module model, Settings settings, NDManager manager) {
+        this(model, settings, manager, name -> true);
+    }
+
+    /** Trains the parameters whose names {@code trainable} accepts; the others stay as they are. */
+    protected Trainer(Module model, Settings settings, NDManager manager, Predicate<String> trainable) {
         this.model = model;
         this.settings = settings;
         this.manager = manager;
         Initializer.initialize(model, manager, settings.seed());
-        model.setTrainable(true);
-        adam = new Adam(model.namedParameters(), manager, 0.9f, 0.999f, 1e-8f);
+        Map<String, Parameter> trained = new LinkedHashMap<>();
+        model.namedParameters().forEach((name, p) -> {
+            if (trainable.test(name)) {
+                p.getArray().setRequiresGradient(true);
+                trained.put(name, p);
+            }
+        });
+        adam = new Adam(trained, manager, 0.9f, 0.999f, 1e-8f);
         if (settings.emaDecay() > 0) {
             model.namedParameters().forEach((name, p) -> ema.put(name, p.getArray().duplicate()));
             ema.values().forEach(a -> a.attach(manager));
@@ -68,6 +83,21 @@ public abstract class Trainer {
                 loss = loss(step, scope.manager());
                 collector.backward(loss);
             }
+            float value = loss.getFloat();
+            if (!Float.isFinite(value)) {
+                // A non-finite batch would poison Adam's moments and every weight: skip it.
+                model.namedParameters().values().forEach(p -> {
+                    if (p.getArray().hasGradient()) {
+                        scope.gradient(p.getArray()).muli(0);
+                    }
+                });
+                if (++nonFinite >= MAX_NON_FINITE) {
+                    throw new IllegalStateException(nonFinite + " non-finite losses in a row at step " + step);
+                }
+                step++;
+                return value;
+            }
+            nonFinite = 0;
             adam.step(learningRate(step), scope.manager());
             if (!ema.isEmpty()) {
                 // Short runs would average in the random init: the decay ramps up as in diffusers' EMAModel.
@@ -79,7 +109,7 @@ public abstract class Trainer {
                 }
             }
             step++;
-            return loss.getFloat();
+            return value;
         }
     }
 
@@ -99,9 +129,14 @@ public abstract class Trainer {
         double lossSum = 0;
         int logged = 0;
         while (step < stopAt && (System.nanoTime() - start) / 1e9 < seconds) {
-            lossSum += trainStep();
-            logged++;
-            if (step % logEvery == 0) {
+            double loss = trainStep();
+            if (Double.isFinite(loss)) {
+                lossSum += loss;
+                logged++;
+            } else {
+                log.accept("step " + step + ": non-finite loss, update skipped");
+            }
+            if (step % logEvery == 0 && logged > 0) {
                 long now = System.nanoTime();
                 log.accept(String.format("step %d loss %.5f (%.3f s/step, %.0f s)", step, lossSum / logged,
                         (now - since) / 1e9 / logged, (now - start) / 1e9));
@@ -161,6 +196,15 @@ public abstract class Trainer {
             }
             step = Integer.parseInt(checkpoint.metadata().get(STEP_KEY));
             adam.restore(state, step);
+        }
+    }
+
+    /** Starts from the trained weights of another checkpoint (e.g. to fine-tune part of a model). */
+    public void initFrom(Path file) {
+        try (NDManager scratch = manager.newSubManager()) {
+            Map<String, NDArray> weights = loadWeights(file, scratch);
+            model.namedParameters().forEach((name, p) -> p.getArray().set(weights.get(name).toFloatArray()));
+            ema.forEach((name, array) -> array.set(weights.get(name).toFloatArray()));
         }
     }
 

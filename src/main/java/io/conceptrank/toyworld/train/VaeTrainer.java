@@ -28,12 +28,17 @@ public final class VaeTrainer extends Trainer {
     private final AutoencoderKL vae;
     private final Dataset data;
 
-    public VaeTrainer(Settings settings, NDManager manager) {
-        this(ToyModels.newVae(1.0), settings, manager);
+    /**
+     * @param decoderOnly train the decoder alone, the encoder frozen: this improves reconstructions
+     *     without moving the latents a UNet was trained on
+     */
+    public VaeTrainer(Settings settings, boolean decoderOnly, NDManager manager) {
+        this(ToyModels.newVae(1.0), settings, decoderOnly, manager);
     }
 
-    private VaeTrainer(AutoencoderKL vae, Settings settings, NDManager manager) {
-        super(vae, settings, manager);
+    private VaeTrainer(AutoencoderKL vae, Settings settings, boolean decoderOnly, NDManager manager) {
+        super(vae, settings, manager,
+                name -> !decoderOnly || name.startsWith("decoder.") || name.startsWith("post_quant_conv."));
         this.vae = vae;
         this.data = Dataset.training(settings.seed());
     }
