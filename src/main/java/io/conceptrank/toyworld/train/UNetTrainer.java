@@ -84,7 +84,7 @@ public final class UNetTrainer extends Trainer {
         NDArray t = schedule.sampleTimesteps(m, b, random);
         NDArray noisy = schedule.addNoise(m.create(x0, shape), noise, t);
         NDArray context = prompts.conditioning(m, captions, LearnedTokens.none());
-        NDArray perSample = unet.forward(noisy, t, context).sub(noise).square().mean(new int[] {1, 2, 3});
+        NDArray perSample = unet.forward(noisy, t, context).sub(noise).square().reshape(b, -1).mean(new int[] {1});
         return perSample.mul(minSnrWeights(m, t)).mean();
     }
 
