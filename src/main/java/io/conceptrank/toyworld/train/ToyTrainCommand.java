@@ -85,6 +85,9 @@ public final class ToyTrainCommand {
                     Integer.parseInt(options.getOrDefault("pool", Integer.toString(POOL_SIZE))),
                     Double.parseDouble(options.getOrDefault("checkpoint-seconds", "600")));
             case "retrain" -> retrain(dir, Path.of(options.getOrDefault("out", "models/toy")), seed);
+            case "sweep" -> sweep(Path.of(options.getOrDefault("models", "models/toy")),
+                    options.getOrDefault("guidance", "3,5,7.5"), Integer.parseInt(options.getOrDefault("steps", "20")),
+                    Integer.parseInt(options.getOrDefault("samples", "32")), seed + 1000);
             case "sheet" -> sheet(Path.of(options.getOrDefault("models", "models/toy")),
                     Path.of(options.getOrDefault("out", "/tmp/toy-sheet.png")), seed);
             case "eval" -> evalCheckpoints(dir, Integer.parseInt(options.getOrDefault("scenes", "64")), seed + 1000);
@@ -105,11 +108,11 @@ public final class ToyTrainCommand {
      * The shipped models' steps. The shipped run was stopped by wall time on a shared 2-core
      * machine; these are the steps it reached, so a retrain with them gives the same weights.
      */
-    static final int VAE_STEPS = 0;
-    static final int CLIP_STEPS = 0;
+    static final int VAE_STEPS = 631;
+    static final int CLIP_STEPS = 783;
     static final int UNET_STEPS = 0;
     static final int DECODER_STEPS = 0;
-    static final int VISION_STEPS = 0;
+    static final int VISION_STEPS = 553;
 
     /** Everything from scratch, in order, then the package (with the default sampler settings). */
     static void retrain(Path dir, Path out, long seed) throws IOException {
@@ -125,6 +128,19 @@ public final class ToyTrainCommand {
     /** The sampler settings the package proposes (scheduler.json), chosen from measurements. */
     static final int DEFAULT_STEPS = 20;
     static final double DEFAULT_GUIDANCE = 5.0;
+
+    /** Sample figures of a package for several guidance scales, to choose the default. */
+    static void sweep(Path packageDir, String guidances, int steps, int samples, long seed) {
+        try (ModelPackage pkg = ModelPackage.open(packageDir);
+                StableDiffusion model = ModelLoader.load(pkg, Device.cpu())) {
+            AttributeOracle oracle = AttributeOracle.load(packageDir.resolve("oracle.safetensors"), model.manager());
+            for (String g : guidances.split(",")) {
+                double guidance = Double.parseDouble(g);
+                log("steps " + steps + " guidance " + guidance + ": " + ToyEval.samples(model, oracle,
+                        trainedScenes(samples, seed), steps, guidance, seed, model.manager()));
+            }
+        }
+    }
 
     /**
      * A contact sheet of the package's samples at its default settings: one row per context, one
