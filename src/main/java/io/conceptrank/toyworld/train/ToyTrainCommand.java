@@ -1,47 +1,49 @@
 package io.conceptrank.toyworld.train;
 
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.conceptrank.model.clip.ClipModel;
 import io.conceptrank.model.io.SafetensorsFile;
 import io.conceptrank.model.io.Sources;
 import io.conceptrank.model.io.WeightLoader;
-import io.conceptrank.model.vae.AutoencoderKL;
-import io.conceptrank.toyworld.Dataset;
-import ai.djl.ndarray.NDArray;
 import io.conceptrank.model.nn.Initializer;
+import io.conceptrank.model.nn.Module;
+import io.conceptrank.model.pkg.ModelPackage;
 import io.conceptrank.model.scheduler.NoiseSchedule;
 import io.conceptrank.model.tokenizer.ClipTokenizer;
 import io.conceptrank.model.unet.UNet2DConditionModel;
+import io.conceptrank.model.vae.AutoencoderKL;
 import io.conceptrank.model.vae.VaeConfig;
+import io.conceptrank.pipeline.ModelLoader;
 import io.conceptrank.pipeline.StableDiffusion;
 import io.conceptrank.toyworld.AttributeOracle;
+import io.conceptrank.toyworld.Captions;
+import io.conceptrank.toyworld.Dataset;
+import io.conceptrank.toyworld.Renderer;
 import io.conceptrank.toyworld.Scene;
 import io.conceptrank.toyworld.Subject;
 import io.conceptrank.toyworld.ToyWorld;
-import ai.djl.Device;
-import io.conceptrank.model.pkg.ModelPackage;
-import io.conceptrank.pipeline.ModelLoader;
-import io.conceptrank.toyworld.Captions;
-import io.conceptrank.toyworld.Renderer;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
-import javax.imageio.ImageIO;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.SplittableRandom;
 import java.util.function.Function;
 import java.util.function.IntSupplier;
+import javax.imageio.ImageIO;
 import tools.jackson.databind.ObjectMapper;
-import java.nio.file.Path;
-import java.time.Instant;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * Trains the toy stack and writes it as the model package {@code models/toy}.
@@ -183,7 +185,7 @@ public final class ToyTrainCommand {
     /** Zero-shot and reconstruction figures of the current VAE and CLIP checkpoints (before packaging). */
     static void evalCheckpoints(Path dir, int scenes, long seed) throws IOException {
         try (NDManager manager = NDManager.newBaseManager()) {
-            Map<String, Object> out = new java.util.LinkedHashMap<>();
+            Map<String, Object> out = new LinkedHashMap<>();
             if (Files.exists(dir.resolve("clip.safetensors"))) {
                 ClipModel clip = ToyModels.newClip();
                 load(clip, ToyPackage.clipCheckpoint(dir), manager);
@@ -320,7 +322,7 @@ public final class ToyTrainCommand {
     }
 
     /** Loads a trainer checkpoint's weights (its EMA where it keeps one) into a frozen model. */
-    static void load(io.conceptrank.model.nn.Module model, Path checkpoint, NDManager manager) {
+    static void load(Module model, Path checkpoint, NDManager manager) {
         try (SafetensorsFile file = SafetensorsFile.open(checkpoint)) {
             boolean hasEma = file.keys().stream().anyMatch(k -> k.startsWith("ema."));
             WeightLoader.load(model, Sources.of(file).under(hasEma ? "ema." : "model."), manager);

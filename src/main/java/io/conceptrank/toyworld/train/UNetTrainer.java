@@ -80,7 +80,7 @@ public final class UNetTrainer extends Trainer {
             captions.add(random.nextDouble() < CAPTION_DROPOUT ? "" : Captions.random(pool.scenes().get(index), random));
         }
         Shape shape = new Shape(b).addAll(pool.latentShape());
-        NDArray noise = m.create(VaeTrainer.gaussian(b * per, random), shape);
+        NDArray noise = m.create(gaussian(b * per, random), shape);
         NDArray t = schedule.sampleTimesteps(m, b, random);
         NDArray noisy = schedule.addNoise(m.create(x0, shape), noise, t);
         NDArray context = prompts.conditioning(m, captions, LearnedTokens.none());
@@ -102,5 +102,14 @@ public final class UNetTrainer extends Trainer {
             w[i] = (float) (Math.min(snr, MIN_SNR_GAMMA) / snr);
         }
         return m.create(w);
+    }
+
+    /** Standard-normal noise from the step's own generator, so that a resumed run draws the same. */
+    private static float[] gaussian(int size, SplittableRandom random) {
+        float[] values = new float[size];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) random.nextGaussian();
+        }
+        return values;
     }
 }

@@ -63,12 +63,4 @@ public final class VaeTrainer extends Trainer {
         NDArray error = vae.decode(posterior.mode()).sub(x);
         return error.abs().mean().add(error.square().mean()).add(posterior.kl().mean().mul(KL_WEIGHT));
     }
-
-    static float[] gaussian(long size, SplittableRandom random) {
-        float[] values = new float[Math.toIntExact(size)];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = (float) random.nextGaussian();
-        }
-        return values;
-    }
 }
