@@ -112,8 +112,8 @@ public final class ToyTrainCommand {
      */
     static final int VAE_STEPS = 631;
     static final int CLIP_STEPS = 783;
-    static final int UNET_STEPS = 0;
-    static final int DECODER_STEPS = 0;
+    static final int UNET_STEPS = 843;
+    static final int DECODER_STEPS = 4097;
     static final int VISION_STEPS = 553;
 
     /** Everything from scratch, in order, then the package (with the default sampler settings). */
