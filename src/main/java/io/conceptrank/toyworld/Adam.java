@@ -12,7 +12,7 @@ import java.util.Map;
  * that a training loop's memory stays flat. Gradients are read after backward and zeroed here.
  * Call {@link #step} outside the GradientCollector (gradient recording off).
  */
-final class Adam {
+public final class Adam {
 
     private final Map<String, Parameter> params;
     private final Map<String, NDArray> m = new LinkedHashMap<>();
@@ -22,7 +22,7 @@ final class Adam {
     private final float eps;
     private long steps;
 
-    Adam(Map<String, Parameter> params, NDManager manager, float beta1, float beta2, float eps) {
+    public Adam(Map<String, Parameter> params, NDManager manager, float beta1, float beta2, float eps) {
         this.params = params;
         this.beta1 = beta1;
         this.beta2 = beta2;
@@ -34,7 +34,7 @@ final class Adam {
     }
 
     /** One update with learning rate {@code lr}; temporaries live in {@code scratch}. */
-    void step(float lr, NDManager scratch) {
+    public void step(float lr, NDManager scratch) {
         steps++;
         double correction1 = 1 - Math.pow(beta1, steps);
         double correction2 = 1 - Math.pow(beta2, steps);
@@ -54,12 +54,12 @@ final class Adam {
         }
     }
 
-    long steps() {
+    public long steps() {
         return steps;
     }
 
     /** The moments and step count, for a checkpoint: keys {@code m.<param>}, {@code v.<param>}. */
-    Map<String, NDArray> state() {
+    public Map<String, NDArray> state() {
         Map<String, NDArray> state = new LinkedHashMap<>();
         m.forEach((name, array) -> state.put("m." + name, array));
         v.forEach((name, array) -> state.put("v." + name, array));
@@ -67,7 +67,7 @@ final class Adam {
     }
 
     /** Restores moments from {@link #state()}'s keys, and the step count. */
-    void restore(Map<String, NDArray> state, long steps) {
+    public void restore(Map<String, NDArray> state, long steps) {
         m.forEach((name, array) -> array.set(state.get("m." + name).toFloatArray()));
         v.forEach((name, array) -> array.set(state.get("v." + name).toFloatArray()));
         this.steps = steps;

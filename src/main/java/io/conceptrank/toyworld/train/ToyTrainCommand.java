@@ -1,0 +1,358 @@
+package io.conceptrank.toyworld.train;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.conceptrank.model.clip.ClipModel;
+import io.conceptrank.model.io.SafetensorsFile;
+import io.conceptrank.model.io.Sources;
+import io.conceptrank.model.io.WeightLoader;
+import io.conceptrank.model.nn.Initializer;
+import io.conceptrank.model.nn.Module;
+import io.conceptrank.model.pkg.ModelPackage;
+import io.conceptrank.model.scheduler.NoiseSchedule;
+import io.conceptrank.model.tokenizer.ClipTokenizer;
+import io.conceptrank.model.unet.UNet2DConditionModel;
+import io.conceptrank.model.vae.AutoencoderKL;
+import io.conceptrank.model.vae.VaeConfig;
+import io.conceptrank.pipeline.ModelLoader;
+import io.conceptrank.pipeline.StableDiffusion;
+import io.conceptrank.toyworld.AttributeOracle;
+import io.conceptrank.toyworld.Captions;
+import io.conceptrank.toyworld.Dataset;
+import io.conceptrank.toyworld.Renderer;
+import io.conceptrank.toyworld.Scene;
+import io.conceptrank.toyworld.Subject;
+import io.conceptrank.toyworld.ToyWorld;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.SplittableRandom;
+import java.util.function.Function;
+import java.util.function.IntSupplier;
+import javax.imageio.ImageIO;
+import tools.jackson.databind.ObjectMapper;
+
+/**
+ * Trains the toy stack and writes it as the model package {@code models/toy}.
+ *
+ * <pre>
+ * vae  [--steps N] [--minutes M] [--resume]     autoencoder
+ * clip [--steps N] [--minutes M] [--resume]     CLIP, contrastive
+ * unet [--steps N] [--minutes M] [--resume]     UNet on the frozen VAE and CLIP text tower
+ * package [--out models/toy]                    writes the package from the checkpoints
+ * metrics [--models models/toy] [--scenes N]    every figure of the shipped models, as JSON
+ * retrain                                       all of the above from scratch with the default lengths
+ * common: --dir data/toytrain (checkpoints), --seed S
+ * </pre>
+ */
+public final class ToyTrainCommand {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** The attribute oracle of the toy world, which judges every figure. */
+    static final Path ORACLE = Path.of("models/toy/oracle.safetensors");
+
+    private static int logEvery;
+
+    private ToyTrainCommand() {}
+
+    public static void main(String[] args) throws IOException {
+        if (args.length == 0) {
+            System.err.println("usage: ToyTrainCommand vae|clip|unet|package|metrics|retrain [--options]");
+            System.exit(2);
+        }
+        Map<String, String> options = options(args);
+        Path dir = Path.of(options.getOrDefault("dir", "data/toytrain"));
+        long seed = Long.parseLong(options.getOrDefault("seed", "1"));
+        boolean resume = options.containsKey("resume");
+        logEvery = Integer.parseInt(options.getOrDefault("log-every", "10"));
+        switch (args[0]) {
+            case "vae" -> trainVae(dir, seed, steps(options, 3000), minutes(options), resume, false);
+            case "vae-decoder" -> trainVae(dir, seed, steps(options, 3000), minutes(options), resume, true);
+            case "clip" -> trainClip(dir, seed, steps(options, 3000), minutes(options), resume, false);
+            case "clip-vision" -> trainClip(dir, seed, steps(options, 3000), minutes(options), resume, true);
+            case "unet" -> trainUnet(dir, seed, steps(options, 100_000), minutes(options), resume,
+                    Integer.parseInt(options.getOrDefault("pool", Integer.toString(POOL_SIZE))),
+                    Double.parseDouble(options.getOrDefault("checkpoint-seconds", "600")));
+            case "retrain" -> retrain(dir, Path.of(options.getOrDefault("out", "models/toy")), seed);
+            case "sweep" -> sweep(Path.of(options.getOrDefault("models", "models/toy")),
+                    options.getOrDefault("guidance", "3,5,7.5"), Integer.parseInt(options.getOrDefault("steps", "20")),
+                    Integer.parseInt(options.getOrDefault("samples", "32")), seed + 1000);
+            case "sheet" -> sheet(Path.of(options.getOrDefault("models", "models/toy")),
+                    Path.of(options.getOrDefault("out", "/tmp/toy-sheet.png")), seed);
+            case "eval" -> evalCheckpoints(dir, Integer.parseInt(options.getOrDefault("scenes", "64")), seed + 1000);
+            case "package" -> writePackage(dir, Path.of(options.getOrDefault("out", "models/toy")),
+                    Integer.parseInt(options.getOrDefault("default-steps", Integer.toString(DEFAULT_STEPS))),
+                    Double.parseDouble(options.getOrDefault("default-guidance", Double.toString(DEFAULT_GUIDANCE))));
+            case "metrics" -> System.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(
+                    ToyMetrics.measure(Path.of(options.getOrDefault("models", "models/toy")),
+                            ToyMetrics.Sizes.parse(options), seed + 1000)));
+            default -> {
+                System.err.println("unknown command " + args[0]);
+                System.exit(2);
+            }
+        }
+    }
+
+    /**
+     * The shipped models' steps. The shipped run was stopped by wall time on a shared 2-core
+     * machine; these are the steps it reached, so a retrain with them gives the same weights.
+     */
+    static final int VAE_STEPS = 631;
+    static final int CLIP_STEPS = 783;
+    static final int UNET_STEPS = 843;
+    static final int DECODER_STEPS = 4097;
+    static final int VISION_STEPS = 553;
+
+    /** Everything from scratch, in order, then the package (with the default sampler settings). */
+    static void retrain(Path dir, Path out, long seed) throws IOException {
+        trainVae(dir, seed, VAE_STEPS, 1e9, false, false);
+        trainClip(dir, seed, CLIP_STEPS, 1e9, false, false);
+        Files.deleteIfExists(dir.resolve("latents.safetensors"));
+        trainUnet(dir, seed, UNET_STEPS, 1e9, false, POOL_SIZE, 600);
+        trainVae(dir, seed, DECODER_STEPS, 1e9, false, true);
+        trainClip(dir, seed, VISION_STEPS, 1e9, false, true);
+        writePackage(dir, out, DEFAULT_STEPS, DEFAULT_GUIDANCE);
+    }
+
+    /** The sampler settings the package proposes (scheduler.json), chosen from measurements. */
+    static final int DEFAULT_STEPS = 20;
+    static final double DEFAULT_GUIDANCE = 5.0;
+
+    /** Sample figures of a package for several guidance scales, to choose the default. */
+    static void sweep(Path packageDir, String guidances, int steps, int samples, long seed) {
+        try (ModelPackage pkg = ModelPackage.open(packageDir);
+                StableDiffusion model = ModelLoader.load(pkg, Device.cpu())) {
+            AttributeOracle oracle = AttributeOracle.load(packageDir.resolve("oracle.safetensors"), model.manager());
+            for (String g : guidances.split(",")) {
+                double guidance = Double.parseDouble(g);
+                log("steps " + steps + " guidance " + guidance + ": " + ToyEval.samples(model, oracle,
+                        trainedScenes(samples, seed), steps, guidance, seed, model.manager()));
+            }
+        }
+    }
+
+    /**
+     * A contact sheet of the package's samples at its default settings: one row per context, one
+     * column per subject (the first columns trained subjects, the last two held-out ones), each
+     * sample next to a render of its scene.
+     */
+    static void sheet(Path packageDir, Path out, long seed) throws IOException {
+        List<Subject> subjects = new ArrayList<>(ToyWorld.trainingSubjects().subList(0, 4));
+        subjects.add(ToyWorld.HELD_OUT.get(0));
+        subjects.add(ToyWorld.HELD_OUT.get(1));
+        List<Scene> scenes = new ArrayList<>();
+        SplittableRandom random = new SplittableRandom(seed);
+        for (ToyWorld.Context context : ToyWorld.contexts()) {
+            for (Subject subject : subjects) {
+                scenes.add(new Scene(subject, context, random.nextLong()));
+            }
+        }
+        try (ModelPackage pkg = ModelPackage.open(packageDir);
+                StableDiffusion model = ModelLoader.load(pkg, Device.cpu())) {
+            List<BufferedImage> samples = ToyEval.generate(model, scenes.stream().map(Captions::canonical).toList(),
+                    pkg.scheduler().defaultSteps(), pkg.scheduler().defaultGuidance(), seed, model.manager());
+            int size = ToyWorld.IMAGE_SIZE;
+            int columns = subjects.size();
+            BufferedImage sheet = new BufferedImage(columns * (2 * size + 6), ToyWorld.contexts().size() * (size + 2),
+                    BufferedImage.TYPE_INT_RGB);
+            Graphics2D g = sheet.createGraphics();
+            for (int i = 0; i < scenes.size(); i++) {
+                int x = (i % columns) * (2 * size + 6);
+                int y = (i / columns) * (size + 2);
+                g.drawImage(Renderer.render(scenes.get(i)), x, y, null);
+                g.drawImage(samples.get(i), x + size, y, null);
+            }
+            g.dispose();
+            ImageIO.write(sheet, "png", out.toFile());
+        }
+        log("wrote " + out + ": rows " + ToyWorld.contexts() + ", columns " + subjects
+                + " (render left, sample right)");
+    }
+
+    /** Zero-shot and reconstruction figures of the current VAE and CLIP checkpoints (before packaging). */
+    static void evalCheckpoints(Path dir, int scenes, long seed) throws IOException {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            if (Files.exists(dir.resolve("clip.safetensors"))) {
+                ClipModel clip = ToyModels.newClip();
+                load(clip, ToyPackage.clipCheckpoint(dir), manager);
+                out.put("clip_zero_shot", ToyEval.zeroShot(clip, ToyMetrics.heldOutScenes(scenes, seed), manager)
+                        .toMap());
+            }
+            if (Files.exists(dir.resolve("vae.safetensors"))) {
+                AutoencoderKL vae = ToyModels.newVae(1.0);
+                load(vae, ToyPackage.vaeCheckpoint(dir), manager);
+                out.put("vae_reconstruction", ToyEval.reconstruction(vae, AttributeOracle.load(ORACLE, manager),
+                        ToyMetrics.sample(Dataset.grid(ToyWorld.allSubjects(), ToyWorld.contexts(), 1, seed), scenes,
+                                seed), manager).toMap());
+            }
+            log("eval " + JSON.writeValueAsString(out));
+        }
+    }
+
+    static void writePackage(Path dir, Path out, int defaultSteps, double defaultGuidance) throws IOException {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            ToyPackage.fromCheckpoints(dir, out, new ToyPackage.SamplerDefaults(defaultSteps, defaultGuidance), manager);
+        }
+        log("wrote " + out);
+    }
+
+    /**
+     * The autoencoder, or (decoderOnly) its decoder fine-tuned from the autoencoder's checkpoint with
+     * the encoder frozen, into vae-decoder.safetensors.
+     */
+    static void trainVae(Path dir, long seed, int steps, double minutes, boolean resume, boolean decoderOnly)
+            throws IOException {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            VaeTrainer trainer = new VaeTrainer(VaeTrainer.defaults(decoderOnly ? seed + 1 : seed), decoderOnly, manager);
+            Path checkpoint = dir.resolve(decoderOnly ? "vae-decoder.safetensors" : "vae.safetensors");
+            if (resume) {
+                trainer.resume(checkpoint);
+            } else if (decoderOnly) {
+                trainer.initFrom(dir.resolve("vae.safetensors"));
+            }
+            trainer.train(steps, minutes * 60, logEvery, 120, checkpoint, ToyTrainCommand::log);
+        }
+    }
+
+    /**
+     * CLIP, or (visionOnly) its vision side fine-tuned from CLIP's checkpoint with the text tower
+     * frozen, into clip-vision.safetensors.
+     */
+    static void trainClip(Path dir, long seed, int steps, double minutes, boolean resume, boolean visionOnly)
+            throws IOException {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            ClipTrainer trainer = new ClipTrainer(ClipTrainer.defaults(visionOnly ? seed + 1 : seed), visionOnly, manager);
+            Path checkpoint = dir.resolve(visionOnly ? "clip-vision.safetensors" : "clip.safetensors");
+            if (resume) {
+                trainer.resume(checkpoint);
+            } else if (visionOnly) {
+                trainer.initFrom(dir.resolve("clip.safetensors"));
+            }
+            trainer.train(steps, minutes * 60, logEvery, 120, checkpoint, ToyTrainCommand::log);
+        }
+    }
+
+    static void trainUnet(Path dir, long seed, int steps, double minutes, boolean resume, int poolSize,
+            double checkpointSeconds) throws IOException {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            AutoencoderKL vae = ToyModels.newVae(1.0);
+            load(vae, dir.resolve("vae.safetensors"), manager);
+            ClipModel clip = ToyModels.newClip();
+            load(clip, dir.resolve("clip.safetensors"), manager);
+            long t0 = System.nanoTime();
+            LatentPool pool = LatentPool.cached(dir.resolve("latents.safetensors"), vae, Dataset.training(seed),
+                    poolSize, manager);
+            log(String.format("latent pool: %d scenes, scale factor %.5f (%.0f s)", pool.size(), pool.scaleFactor(),
+                    (System.nanoTime() - t0) / 1e9));
+            UNetTrainer trainer = new UNetTrainer(UNetTrainer.defaults(seed), clip.textModel(), pool, manager);
+            Path checkpoint = dir.resolve("unet.safetensors");
+            if (resume) {
+                trainer.resume(checkpoint);
+            }
+            trainer.evaluateWith(sampleJudge(dir, clip, vae.config().withScaleFactor(pool.scaleFactor()), seed,
+                    manager, () -> trainer.step()));
+            trainer.train(steps, minutes * 60, logEvery, checkpointSeconds, checkpoint, ToyTrainCommand::log);
+        }
+    }
+
+    static final int POOL_SIZE = 2048;
+    /** Sampler settings of the periodic evaluation during training. */
+    static final int EVAL_STEPS = 20;
+    static final double EVAL_GUIDANCE = 5.0;
+    static final int EVAL_SCENES = 32;
+
+    /**
+     * Samples {@link #EVAL_SCENES} prompts of trained subjects (every context) with the given UNet
+     * weights and has the oracle judge them; appends each result to {@code unet-curve.jsonl}.
+     */
+    static Function<Map<String, NDArray>, String> sampleJudge(Path dir, ClipModel clip, VaeConfig vaeConfig,
+            long seed, NDManager manager, IntSupplier step) throws IOException {
+        AttributeOracle oracle = AttributeOracle.load(ORACLE, manager);
+        AutoencoderKL vae = new AutoencoderKL(vaeConfig);
+        load(vae, ToyPackage.vaeCheckpoint(dir), manager);
+        UNet2DConditionModel unet = ToyModels.newUnet();
+        Initializer.initialize(unet, manager, seed);
+        StableDiffusion model = new StableDiffusion(manager.newSubManager(), ClipTokenizer.loadDefault(),
+                clip.textModel(), unet, vae, NoiseSchedule.stableDiffusion(), clip,
+                StableDiffusion.Conditioning.LAST_LAYER, List.of());
+        List<Scene> scenes = trainedScenes(EVAL_SCENES, seed + 17);
+        long started = System.nanoTime();
+        return weights -> {
+            unet.namedParameters().forEach((name, p) -> p.getArray().set(weights.get(name).toFloatArray()));
+            long t0 = System.nanoTime();
+            ToyEval.Figures figures = ToyEval.samples(model, oracle, scenes, EVAL_STEPS, EVAL_GUIDANCE, seed, manager);
+            String line = JSON.writeValueAsString(Map.of("step", step.getAsInt(),
+                    "minutes", Math.round((t0 - started) / 6e9) / 10.0, "samples", figures.toMap()));
+            try {
+                Files.writeString(dir.resolve("unet-curve.jsonl"), line + "\n", StandardOpenOption.CREATE,
+                        StandardOpenOption.APPEND);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return "eval " + line + String.format(" (%.0f s)", (System.nanoTime() - t0) / 1e9);
+        };
+    }
+
+    /** {@code count} scenes of training subjects, contexts cycling so that every context is present. */
+    static List<Scene> trainedScenes(int count, long seed) {
+        List<Subject> subjects = new ArrayList<>(ToyWorld.trainingSubjects());
+        Collections.shuffle(subjects, new Random(seed));
+        SplittableRandom random = new SplittableRandom(seed);
+        List<ToyWorld.Context> contexts = ToyWorld.contexts();
+        List<Scene> scenes = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            scenes.add(new Scene(subjects.get(i % subjects.size()), contexts.get(i % contexts.size()),
+                    random.nextLong()));
+        }
+        return scenes;
+    }
+
+    /** Loads a trainer checkpoint's weights (its EMA where it keeps one) into a frozen model. */
+    static void load(Module model, Path checkpoint, NDManager manager) {
+        try (SafetensorsFile file = SafetensorsFile.open(checkpoint)) {
+            boolean hasEma = file.keys().stream().anyMatch(k -> k.startsWith("ema."));
+            WeightLoader.load(model, Sources.of(file).under(hasEma ? "ema." : "model."), manager);
+        }
+        model.setTrainable(false);
+    }
+
+    static void log(String line) {
+        System.out.println(Instant.now() + " " + line);
+        System.out.flush();
+    }
+
+    private static int steps(Map<String, String> options, int fallback) {
+        return Integer.parseInt(options.getOrDefault("steps", Integer.toString(fallback)));
+    }
+
+    private static double minutes(Map<String, String> options) {
+        return Double.parseDouble(options.getOrDefault("minutes", "1e9"));
+    }
+
+    private static Map<String, String> options(String[] args) {
+        Map<String, String> options = new HashMap<>();
+        for (int i = 1; i < args.length; i++) {
+            if (!args[i].startsWith("--")) {
+                throw new IllegalArgumentException("unexpected argument " + args[i]);
+            }
+            String key = args[i].substring(2);
+            boolean flag = i + 1 >= args.length || args[i + 1].startsWith("--");
+            options.put(key, flag ? "true" : args[++i]);
+        }
+        return options;
+    }
+}
