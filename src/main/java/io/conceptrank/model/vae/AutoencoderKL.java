@@ -8,6 +8,8 @@ import io.conceptrank.model.nn.GroupNorm;
 import io.conceptrank.model.nn.Module;
 import io.conceptrank.model.nn.ModuleList;
 import io.conceptrank.tensor.Ops;
+import io.conceptrank.tensor.StepScope;
+import java.util.function.UnaryOperator;
 
 /**
  * The KL-regularized autoencoder of latent diffusion (CompVis {@code ldm.models.autoencoder.AutoencoderKL}
@@ -126,11 +128,22 @@ public final class AutoencoderKL extends Module {
         }
 
         public NDArray forward(NDArray z) {
-            NDArray h = mid.forward(conv_in.forward(z));
+            NDArray h = scoped(conv_in.forward(z), mid::forward);
             for (int i = up.size() - 1; i >= 0; i--) {
-                h = up.get(i).forward(h);
+                h = scoped(h, up.get(i)::forward);
             }
             return conv_out.forward(Ops.silu(norm_out.forward(h)));
+        }
+
+        /**
+         * Runs one stage in a scope of its own and keeps only its output, so a decode frees its
+         * intermediates stage by stage instead of holding all of them until the caller's step ends.
+         */
+        private static NDArray scoped(NDArray h, UnaryOperator<NDArray> stage) {
+            try (StepScope scope = StepScope.open(h.getManager())) {
+                scope.attach(h);
+                return scope.keep(stage.apply(h));
+            }
         }
     }
 
