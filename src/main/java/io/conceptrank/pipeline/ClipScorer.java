@@ -4,13 +4,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.conceptrank.model.clip.ClipModel;
-import io.conceptrank.model.clip.PlaceholderSplice;
 import io.conceptrank.model.tokenizer.ClipTokenizer;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.util.List;
-import java.util.Map;
 
 /**
  * CLIP features for ranking: image embeddings of a batch, text embeddings of prompts (learned
@@ -42,14 +40,7 @@ public final class ClipScorer {
     /** L2-normalized text embeddings [M, E] of prompts, placeholders spliced in. */
     public NDArray textEmbeddings(NDManager manager, List<String> texts, LearnedTokens tokens) {
         NDArray ids = prompts.ids(manager, texts, tokens);
-        NDArray embeds;
-        if (tokens.isEmpty()) {
-            embeds = clip.encodeText(ids);
-        } else {
-            Map<Integer, NDArray> byId = tokens.register(prompts.tokenizer(), ids.getManager());
-            embeds = clip.encodeText(PlaceholderSplice.inputEmbeddings(clip.textModel(), ids, byId), ids);
-        }
-        return ClipModel.normalize(embeds);
+        return ClipModel.normalize(clip.projectText(prompts.encodeIds(ids, tokens).pooled()));
     }
 
     /** Cosines [N images, M texts], computed in a scope of {@code manager} that is freed before returning. */

@@ -63,12 +63,17 @@ public final class ClipModel extends Module {
 
     /** Text embeddings [B, E] of token ids [B, L]. */
     public NDArray encodeText(NDArray ids) {
-        return text_projection.forward(text_model.forward(ids).pooled());
+        return projectText(text_model.forward(ids).pooled());
     }
 
     /** Text embeddings [B, E] of given input token embeddings (e.g. with placeholder vectors spliced in). */
     public NDArray encodeText(NDArray inputEmbeds, NDArray ids) {
-        return text_projection.forward(text_model.forwardEmbeddings(inputEmbeds, ids).pooled());
+        return projectText(text_model.forwardEmbeddings(inputEmbeds, ids).pooled());
+    }
+
+    /** Text embeddings [B, E] of the text tower's pooled output [B, width]. */
+    public NDArray projectText(NDArray pooled) {
+        return text_projection.forward(pooled);
     }
 
     /** The learned log temperature; logits are exp(logitScale) times cosines. */
