@@ -5,7 +5,9 @@ import io.conceptrank.engine.EngineInfo;
 import io.conceptrank.job.BatchRanker;
 import io.conceptrank.job.GenerateJob;
 import io.conceptrank.job.Outputs;
+import io.conceptrank.job.EvaluateJob;
 import io.conceptrank.job.RankJob;
+import io.conceptrank.job.StoredImages;
 import io.conceptrank.job.TrainJob;
 import io.conceptrank.pipeline.ActiveModel;
 import io.conceptrank.plugin.PluginRegistry;
@@ -44,7 +46,17 @@ public class PipelineConfiguration {
     }
 
     @Bean
-    public RankJob rankJob(ActiveModel model, ConceptStore concepts, PluginRegistry plugins, Outputs outputs) {
-        return new RankJob(new BatchRanker(model, concepts, plugins), concepts, model, outputs);
+    public StoredImages storedImages(Outputs outputs, ConceptStore concepts) {
+        return new StoredImages(outputs, concepts);
+    }
+
+    @Bean
+    public RankJob rankJob(ActiveModel model, ConceptStore concepts, PluginRegistry plugins, StoredImages stored) {
+        return new RankJob(new BatchRanker(model, concepts, plugins), concepts, model, stored);
+    }
+
+    @Bean
+    public EvaluateJob evaluateJob(ActiveModel model, ConceptStore concepts, StoredImages stored) {
+        return new EvaluateJob(model, concepts, stored);
     }
 }

@@ -7,7 +7,6 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import javax.imageio.ImageIO;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.JsonNodeFactory;
@@ -15,7 +14,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * {@code rank}: ranks generated images again, for another prompt, concept or metric. Params:
- * {@code images} (their {@code /api/outputs/...} URLs), {@code prompt}, optionally {@code concept}
+ * {@code images} (their URLs: generated images or concepts' reference pictures), {@code prompt}, optionally {@code concept}
  * and {@code metric}. The result has the shape of a generate job's.
  */
 public final class RankJob implements JobHandler {
@@ -23,13 +22,13 @@ public final class RankJob implements JobHandler {
     private final BatchRanker ranker;
     private final ConceptStore concepts;
     private final ActiveModel model;
-    private final Outputs outputs;
+    private final StoredImages stored;
 
-    public RankJob(BatchRanker ranker, ConceptStore concepts, ActiveModel model, Outputs outputs) {
+    public RankJob(BatchRanker ranker, ConceptStore concepts, ActiveModel model, StoredImages stored) {
         this.ranker = ranker;
         this.concepts = concepts;
         this.model = model;
-        this.outputs = outputs;
+        this.stored = stored;
     }
 
     @Override
@@ -41,13 +40,13 @@ public final class RankJob implements JobHandler {
     public JsonNode run(JobContext context) throws IOException {
         ObjectNode p = context.params();
         if (!p.path("images").isArray() || p.path("images").isEmpty() || !p.path("prompt").isString()) {
-            throw new IllegalArgumentException("'images' (a list of /api/outputs/... URLs) and 'prompt' are required");
+            throw new IllegalArgumentException("'images' (a list of generated or reference picture URLs) and 'prompt' are required");
         }
         ObjectNode result = JsonNodeFactory.instance.objectNode();
         ArrayNode out = result.putArray("images");
         List<BufferedImage> images = new ArrayList<>();
         for (JsonNode url : p.path("images")) {
-            images.add(ImageIO.read(outputs.resolve(url.asString()).toFile()));
+            images.add(stored.read("images[" + images.size() + "]", url.asString()));
             out.addObject().put("url", url.asString());
         }
         String conceptId = p.path("concept").isString() ? p.path("concept").asString() : null;

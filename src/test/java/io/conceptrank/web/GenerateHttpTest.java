@@ -80,16 +80,7 @@ class GenerateHttpTest {
     @Test
     void generatesSavesAndRanksABatchForAConcept() throws Exception {
         postJson("/api/concepts", Map.of("name", "Corgi", "placeholder", "<corgi-x>", "initializer", "dog"));
-        Path embedding = ROOT.resolve("corgi.safetensors");
-        try (NDManager m = NDManager.newBaseManager()) {
-            EmbeddingFiles.write(embedding, EmbeddingFiles.Format.DIFFUSERS, "<corgi-x>",
-                    m.randomNormal(new ai.djl.ndarray.types.Shape(1, 32)).mul(0.3f), Map.of());
-        }
-        HttpResponse<String> imported = http.send(new Multipart()
-                .file("file", "corgi.safetensors", "application/octet-stream", Files.readAllBytes(embedding))
-                .post(URI.create("http://127.0.0.1:" + port + "/api/concepts/corgi/embedding")),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(imported.statusCode()).as(imported.body()).isBetween(200, 299);
+        importEmbedding("corgi", "<corgi-x>");
         // references for CLIP-I: the reference endpoint takes images; use a generated-size PNG
         HttpResponse<String> refs = http.send(new Multipart()
                 .file("files", "ref.png", "image/png", pngBytes())
@@ -155,6 +146,77 @@ class GenerateHttpTest {
         HttpResponse<String> escape = send(at("/api/outputs/..%2F..%2Fetc/passwd"));
         assertThat(escape.statusCode()).isIn(400, 404);
         assertThat(send(at("/api/outputs/2026-01-01/passwd")).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void evaluatesAPlainAndAKlConceptOfOneSubjectThroughTheQueue() throws Exception {
+        // Two concepts of one subject (placeholders are unique per server), one trained with beta 0.
+        for (String id : new String[] {"fox-plain", "fox-kl"}) {
+            postJson("/api/concepts", Map.of("name", id, "placeholder", "<" + id + ">", "initializer", "dog"));
+            importEmbedding(id, "<" + id + ">");
+        }
+        HttpResponse<String> refs = http.send(new Multipart()
+                .file("files", "ref.png", "image/png", pngBytes())
+                .post(URI.create("http://127.0.0.1:" + port + "/api/concepts/fox-plain/references")),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(refs.statusCode()).as(refs.body()).isEqualTo(201);
+        String reference = "/api/concepts/fox-plain/references/"
+                + json.readTree(refs.body()).path("files").get(0).path("reference").path("file").asString();
+        JsonNode generated = awaitJob(postJson("/api/jobs", Map.of("type", "generate", "params", Map.of(
+                "prompt", "a photo of a cat", "steps", 2, "batchSize", 4, "seed", 5))).path("id").asString());
+        java.util.List<String> urls = new java.util.ArrayList<>();
+        generated.path("result").path("images").forEach(i -> urls.add(i.path("url").asString()));
+        Map<String, Object> images = Map.of("subject", reference, "lookAlike", urls.get(0),
+                "otherSubject", urls.get(1), "unrelated", urls.get(2), "subjectInContext", urls.get(3));
+
+        JsonNode done = awaitJob(postJson("/api/jobs", Map.of("type", "evaluate", "params", Map.of(
+                "plain", "fox-plain", "kl", "fox-kl", "description", "a photo of a small red fox",
+                "context", "on the beach", "images", images))).path("id").asString());
+        assertThat(done.path("state").asString()).as(done.toString()).isEqualTo("SUCCEEDED");
+        JsonNode report = done.path("result");
+        assertThat(report.path("prompts").path("context").asString()).isEqualTo("on the beach");
+        assertThat(report.path("variants")).hasSize(2);
+        for (JsonNode variant : report.path("variants")) {
+            assertThat(variant.path("experiments")).hasSize(3);
+            for (JsonNode experiment : variant.path("experiments")) {
+                for (JsonNode check : experiment.path("checks")) {
+                    assertThat(check.path("holds").asBoolean())
+                            .isEqualTo(check.path("higher").asDouble() > check.path("lower").asDouble());
+                }
+            }
+        }
+        // Different embeddings score differently: the two variants are really the two concepts.
+        assertThat(report.path("variants").get(0).path("vectorNorm").asDouble())
+                .isNotEqualTo(report.path("variants").get(1).path("vectorNorm").asDouble());
+        assertThat(report.path("markdown").asString()).contains("plain TI", "KL-TI", "on the beach");
+
+        // Bad params fail the job with a message that names what was wrong.
+        postJson("/api/concepts", Map.of("name", "untrained", "placeholder", "<u>", "initializer", "dog"));
+        JsonNode untrained = awaitJob(postJson("/api/jobs", Map.of("type", "evaluate", "params", Map.of(
+                "plain", "untrained", "kl", "fox-kl", "description", "d", "context", "c", "images", images)))
+                .path("id").asString());
+        assertThat(untrained.path("state").asString()).isEqualTo("FAILED");
+        assertThat(untrained.path("error").asString()).contains("'untrained' has no embedding");
+        Map<String, Object> missing = new java.util.HashMap<>(images);
+        missing.put("unrelated", "/etc/passwd");
+        JsonNode badImage = awaitJob(postJson("/api/jobs", Map.of("type", "evaluate", "params", Map.of(
+                "plain", "fox-plain", "kl", "fox-kl", "description", "d", "context", "c", "images", missing)))
+                .path("id").asString());
+        assertThat(badImage.path("state").asString()).isEqualTo("FAILED");
+        assertThat(badImage.path("error").asString()).contains("images.unrelated", "/etc/passwd");
+    }
+
+    private void importEmbedding(String id, String placeholder) throws Exception {
+        Path embedding = ROOT.resolve(id + ".safetensors");
+        try (NDManager m = NDManager.newBaseManager()) {
+            EmbeddingFiles.write(embedding, EmbeddingFiles.Format.DIFFUSERS, placeholder,
+                    m.randomNormal(new ai.djl.ndarray.types.Shape(1, 32)).mul(0.3f), Map.of());
+        }
+        HttpResponse<String> imported = http.send(new Multipart()
+                .file("file", id + ".safetensors", "application/octet-stream", Files.readAllBytes(embedding))
+                .post(URI.create("http://127.0.0.1:" + port + "/api/concepts/" + id + "/embedding")),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(imported.statusCode()).as(imported.body()).isBetween(200, 299);
     }
 
     private static byte[] pngBytes() throws IOException {

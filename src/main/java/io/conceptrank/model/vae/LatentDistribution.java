@@ -2,6 +2,7 @@ package io.conceptrank.model.vae;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import io.conceptrank.tensor.Ops;
 
 /**
  * The encoder's posterior, a diagonal Gaussian (LDM's {@code DiagonalGaussianDistribution}).
@@ -16,7 +17,7 @@ public record LatentDistribution(NDArray moments, NDArray mean, NDArray logvar, 
     static LatentDistribution of(NDArray moments) {
         NDList halves = moments.split(2, 1);
         NDArray logvar = halves.get(1).clip(-30f, 20f);
-        return new LatentDistribution(moments, halves.get(0), logvar, logvar.mul(0.5f).exp());
+        return new LatentDistribution(moments, halves.get(0), logvar, Ops.scale(logvar, 0.5f).exp());
     }
 
     /** The most likely latent, the mean: what SD's img2img and textual-inversion pipelines encode with. */
@@ -31,6 +32,7 @@ public record LatentDistribution(NDArray moments, NDArray mean, NDArray logvar, 
 
     /** KL(q || N(0, I)) per sample [B]: 0.5 * sum(mean^2 + var - 1 - logvar), the VAE training regularizer. */
     public NDArray kl() {
-        return mean.square().add(logvar.exp()).sub(1f).sub(logvar).sum(new int[] {1, 2, 3}).mul(0.5f);
+        // Ops.scale, not mul(Number): the VAE trains through this (see Ops.scale).
+        return Ops.scale(mean.square().add(logvar.exp()).sub(1f).sub(logvar).sum(new int[] {1, 2, 3}), 0.5f);
     }
 }

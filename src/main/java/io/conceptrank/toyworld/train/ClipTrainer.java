@@ -7,6 +7,7 @@ import ai.djl.nn.Parameter;
 import io.conceptrank.model.clip.ClipModel;
 import io.conceptrank.model.tokenizer.ClipTokenizer;
 import io.conceptrank.pipeline.ClipScorer;
+import io.conceptrank.tensor.Ops;
 import io.conceptrank.toyworld.Captions;
 import io.conceptrank.toyworld.Dataset;
 import io.conceptrank.toyworld.Renderer;
@@ -97,7 +98,7 @@ public final class ClipTrainer extends Trainer {
         NDArray imageToText = crossEntropy(logits, labels);
         // Text to image: the right picture among the batch's pictures, for each true caption.
         NDArray textToImage = crossEntropy(logits.get(":, :" + b).transpose(), labels);
-        return imageToText.add(textToImage).mul(0.5f);
+        return Ops.scale(imageToText.add(textToImage), 0.5f);
     }
 
     /** An op on a parameter lands in the model's manager; this moves it into the step. */

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import io.conceptrank.model.vae.AutoencoderKL;
 import io.conceptrank.model.vae.LatentDistribution;
 import io.conceptrank.pipeline.Images;
+import io.conceptrank.tensor.Ops;
 import io.conceptrank.toyworld.Dataset;
 import io.conceptrank.toyworld.Dataset.Sample;
 import io.conceptrank.toyworld.ToyWorld;
@@ -61,6 +62,6 @@ public final class VaeTrainer extends Trainer {
                 .get(String.format(":, :, %d:%d, %d:%d", top, top + CROP, left, left + CROP));
         LatentDistribution posterior = vae.encode(x);
         NDArray error = vae.decode(posterior.mode()).sub(x);
-        return error.abs().mean().add(error.square().mean()).add(posterior.kl().mean().mul(KL_WEIGHT));
+        return error.abs().mean().add(error.square().mean()).add(Ops.scale(posterior.kl().mean(), KL_WEIGHT));
     }
 }
