@@ -39,7 +39,8 @@ public final class Cli {
 
     /** Every command, in the order the help lists them. */
     static final List<Class<?>> COMMANDS = List.of(
-            GenerateCommand.class, TrainCommand.class, RankCommand.class, EvaluateCommand.class, BenchCommand.class);
+            GenerateCommand.class, TrainCommand.class, RankCommand.class, EvaluateCommand.class, MetaEvalCommand.class,
+            BenchCommand.class);
 
     private static final Map<String, String> EXIT_CODES = exitCodes();
 

@@ -77,7 +77,7 @@ public final class EvaluationProtocol {
     }
 
     /** The three experiments for one concept. */
-    static Variant evaluate(String label, Concept concept, ScoringSession session, Images images, Prompts prompts) {
+    public static Variant evaluate(String label, Concept concept, ScoringSession session, Images images, Prompts prompts) {
         if (!concept.trained()) {
             throw new IllegalArgumentException(label + " concept '" + concept.name() + "' has no learned vectors");
         }

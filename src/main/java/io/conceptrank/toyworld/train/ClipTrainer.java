@@ -12,6 +12,7 @@ import io.conceptrank.toyworld.Captions;
 import io.conceptrank.toyworld.Dataset;
 import io.conceptrank.toyworld.Renderer;
 import io.conceptrank.toyworld.Scene;
+import io.conceptrank.toyworld.ToyWorld;
 import io.conceptrank.toyworld.ToyWorld.Attribute;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,10 +20,13 @@ import java.util.SplittableRandom;
 
 /**
  * Trains CLIP contrastively (InfoNCE in both directions, learnable temperature) on rendered scenes
- * and random captions of them. Each picture also meets a hard negative: its caption with exactly
- * one attribute changed, same template and synonyms, which is the distinction the zero-shot test
- * asks for. Texts are cut to {@link #TRAIN_LENGTH} tokens: the tower is causal and pools at the
- * end token, so the pooled output is the same as at 77.
+ * and random captions of them. Each pair also meets hard negatives that differ in exactly one
+ * attribute, on both sides: the caption with that attribute changed (same template and synonyms),
+ * which is the distinction the zero-shot test asks for, and a picture of the scene with that
+ * attribute changed. Without the picture side the vision tower left shape at chance for thousands
+ * of steps: colour, pattern and context already told the batch's pictures apart. Texts are cut to
+ * {@link #TRAIN_LENGTH} tokens: the tower is causal and pools at the end token, so the pooled
+ * output is the same as at 77.
  */
 public final class ClipTrainer extends Trainer {
 
@@ -54,7 +58,7 @@ public final class ClipTrainer extends Trainer {
     }
 
     public static Settings defaults(long seed) {
-        return new Settings(64, 1e-3f, 100, 0f, seed);
+        return new Settings(64, 5e-4f, 200, 0f, seed);
     }
 
     public ClipModel clip() {
@@ -69,34 +73,41 @@ public final class ClipTrainer extends Trainer {
     protected NDArray loss(int step, NDManager m) {
         int b = settings.batch();
         long first = (long) step * b;
-        List<Scene> scenes = new ArrayList<>(b);
-        List<String> positives = new ArrayList<>(b);
+        List<Scene> scenes = new ArrayList<>(2 * b);
+        List<Scene> changed = new ArrayList<>(b);
+        List<String> texts = new ArrayList<>(2 * b);
         List<String> negatives = new ArrayList<>(b);
         for (int i = 0; i < b; i++) {
             Scene scene = data.scene(first + i);
             long captionSeed = new SplittableRandom(settings.seed() * 7919 + first + i).nextLong();
             SplittableRandom choice = new SplittableRandom(captionSeed + 1);
             String positive = Captions.random(scene, new SplittableRandom(captionSeed));
+            Scene other = scene;
             String negative = positive;
-            while (negative.equals(positive)) {
-                Attribute attribute = Attribute.values()[choice.nextInt(Attribute.values().length)];
+            // A negative never names or shows a held-out subject: no training set may contain one.
+            while (negative.equals(positive) || ToyWorld.isHeldOut(other.subject())) {
+                Attribute attribute = choice.nextBoolean() ? Attribute.SHAPE
+                        : Attribute.values()[choice.nextInt(Attribute.values().length)];
                 int value = (attribute.indexOf(scene) + 1 + choice.nextInt(attribute.count() - 1)) % attribute.count();
-                negative = Captions.random(attribute.with(scene, value), new SplittableRandom(captionSeed));
+                other = attribute.with(scene, value);
+                negative = Captions.random(other, new SplittableRandom(captionSeed));
             }
             scenes.add(scene);
-            positives.add(positive);
+            changed.add(other);
+            texts.add(positive);
             negatives.add(negative);
         }
-        NDArray images = ClipModel.normalize(clip.encodeImage(scorer.pixels(m, Renderer.render(scenes))));
-        List<String> texts = new ArrayList<>(positives);
+        scenes.addAll(changed);
         texts.addAll(negatives);
+        NDArray images = ClipModel.normalize(clip.encodeImage(scorer.pixels(m, Renderer.render(scenes))));
         NDArray textEmbeds = ClipModel.normalize(clip.encodeText(ids(m, texts)));
         NDArray scale = attachTo(logitScale().getArray().exp(), m);
+        // [2b pictures, 2b captions]: the first b of each are the pairs, the next b their hard negatives.
         NDArray logits = images.matMul(textEmbeds.transpose()).mul(scale);
         NDArray labels = m.arange(b);
         // Image to text: the right caption among all captions and hard negatives of the batch.
-        NDArray imageToText = crossEntropy(logits, labels);
-        // Text to image: the right picture among the batch's pictures, for each true caption.
+        NDArray imageToText = crossEntropy(logits.get(":" + b), labels);
+        // Text to image: the right picture among all pictures and hard negatives, for each true caption.
         NDArray textToImage = crossEntropy(logits.get(":, :" + b).transpose(), labels);
         return Ops.scale(imageToText.add(textToImage), 0.5f);
     }

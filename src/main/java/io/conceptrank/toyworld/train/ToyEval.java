@@ -138,13 +138,13 @@ public final class ToyEval {
      */
     public static Figures samples(StableDiffusion model, AttributeOracle oracle, List<Scene> scenes, int steps,
             double guidance, long seed, NDManager manager) {
-        return judge(oracle, scenes, generate(model, scenes.stream().map(Captions::canonical).toList(), steps,
-                guidance, seed, manager), manager);
+        return judge(oracle, scenes, generate(model, scenes.stream().map(Captions::canonical).toList(),
+                LearnedTokens.none(), steps, guidance, seed, manager), manager);
     }
 
-    /** Pictures for prompts, in batches; picture i from seed {@code seed + i}. */
-    public static List<BufferedImage> generate(StableDiffusion model, List<String> prompts, int steps,
-            double guidance, long seed, NDManager manager) {
+    /** Pictures for prompts (which may use the learned tokens), in batches; picture i from seed {@code seed + i}. */
+    public static List<BufferedImage> generate(StableDiffusion model, List<String> prompts, LearnedTokens tokens,
+            int steps, double guidance, long seed, NDManager manager) {
         TextToImage pipeline = new TextToImage(model, "toy");
         int side = model.unet().config().imageSize();
         List<BufferedImage> out = new ArrayList<>(prompts.size());
@@ -152,7 +152,7 @@ public final class ToyEval {
             List<String> batch = prompts.subList(start, Math.min(prompts.size(), start + BATCH));
             try (StepScope step = StepScope.open(manager)) {
                 NDManager m = step.manager();
-                NDArray cond = pipeline.promptEncoder().conditioning(m, batch, LearnedTokens.none());
+                NDArray cond = pipeline.promptEncoder().conditioning(m, batch, tokens);
                 NDArray uncond = pipeline.promptEncoder().conditioning(m, Collections.nCopies(batch.size(), ""),
                         LearnedTokens.none());
                 NDArray xT = pipeline.initialNoise(m, seed + start, batch.size(), side, side);

@@ -15,6 +15,7 @@ import io.conceptrank.model.tokenizer.ClipTokenizer;
 import io.conceptrank.model.unet.UNet2DConditionModel;
 import io.conceptrank.model.vae.AutoencoderKL;
 import io.conceptrank.model.vae.VaeConfig;
+import io.conceptrank.pipeline.LearnedTokens;
 import io.conceptrank.pipeline.ModelLoader;
 import io.conceptrank.pipeline.StableDiffusion;
 import io.conceptrank.toyworld.AttributeOracle;
@@ -163,7 +164,7 @@ public final class ToyTrainCommand {
         try (ModelPackage pkg = ModelPackage.open(packageDir);
                 StableDiffusion model = ModelLoader.load(pkg, Device.cpu())) {
             List<BufferedImage> samples = ToyEval.generate(model, scenes.stream().map(Captions::canonical).toList(),
-                    pkg.scheduler().defaultSteps(), pkg.scheduler().defaultGuidance(), seed, model.manager());
+                    LearnedTokens.none(), pkg.scheduler().defaultSteps(), pkg.scheduler().defaultGuidance(), seed, model.manager());
             int size = ToyWorld.IMAGE_SIZE;
             int columns = subjects.size();
             BufferedImage sheet = new BufferedImage(columns * (2 * size + 6), ToyWorld.contexts().size() * (size + 2),
