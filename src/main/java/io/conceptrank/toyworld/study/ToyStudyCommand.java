@@ -8,6 +8,7 @@ import io.conceptrank.pipeline.ModelLoader;
 import io.conceptrank.pipeline.StableDiffusion;
 import io.conceptrank.plugin.spi.Concept;
 import io.conceptrank.toyworld.AttributeOracle;
+import io.conceptrank.toyworld.DemoSubjects;
 import io.conceptrank.toyworld.Subject;
 import io.conceptrank.toyworld.ToyWorld;
 import io.conceptrank.toyworld.ToyWorld.Context;
@@ -28,7 +29,7 @@ import tools.jackson.databind.ObjectMapper;
  * The beta sweep and the toy-world evaluation protocol of plain TI against KL-TI, on held-out subjects:
  *
  * <pre>
- * sweep [--models models/toy] [--subjects 5] [--betas 0,0.1,1,10] [--protocol-beta 1]
+ * sweep [--models models/toy] [--subjects 5 | --only id,id] [--betas 0,0.1,1,10] [--protocol-beta 1]
  *       [--steps 500] [--samples 2] [--dir data/study] [--out docs/results]
  * </pre>
  *
@@ -36,6 +37,8 @@ import tools.jackson.databind.ObjectMapper;
  * scenes it was not shown in, and has the oracle judge subject and context; it runs experiment 3 of
  * the protocol in each of those scenes; and for {@code --protocol-beta} against beta 0 it writes the
  * whole protocol. Output: {@code beta-sweep.json} and {@code .md}, {@code protocol.json} and {@code .md}.
+ * Concepts are cached, so runs over disjoint {@code --only} lists can train side by side, and a last
+ * run over all subjects then only measures.
  */
 public final class ToyStudyCommand {
 
@@ -45,7 +48,7 @@ public final class ToyStudyCommand {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0 || !args[0].equals("sweep")) {
-            System.err.println("usage: ToyStudyCommand sweep [--models DIR] [--subjects N] [--betas 0,0.1,1,10] "
+            System.err.println("usage: ToyStudyCommand sweep [--models DIR] [--subjects N | --only id,id] [--betas 0,0.1,1,10] "
                     + "[--protocol-beta B] [--steps N] [--samples N] [--dir DIR] [--out DIR]");
             System.exit(2);
         }
@@ -63,8 +66,10 @@ public final class ToyStudyCommand {
                             Integer.parseInt(o.getOrDefault("samples", "2")), pkg.scheduler().defaultSteps(),
                             pkg.scheduler().defaultGuidance(), 1),
                     ToyStudyCommand::log);
-            sweep(study, ToyWorld.HELD_OUT.subList(0, Math.min(subjects, ToyWorld.HELD_OUT.size())), betas,
-                    protocolBeta, out);
+            List<Subject> chosen = o.containsKey("only")
+                    ? Arrays.stream(o.get("only").split(",")).map(DemoSubjects::find).toList()
+                    : ToyWorld.HELD_OUT.subList(0, Math.min(subjects, ToyWorld.HELD_OUT.size()));
+            sweep(study, chosen, betas, protocolBeta, out);
         }
     }
 
