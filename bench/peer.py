@@ -400,10 +400,19 @@ def rss_mb(field):
     return None
 
 
-def sd_alphas_cumprod(steps=1000, start=0.00085, end=0.012):
-    """SD's schedule (CompVis "linear": linspace of the square roots), as ConceptRank's NoiseSchedule."""
-    betas = torch.linspace(start ** 0.5, end ** 0.5, steps, dtype=torch.float64) ** 2
-    return torch.cumprod(1 - betas, 0).float()
+def sd_betas(steps=1000, start=0.00085, end=0.012):
+    """SD's schedule (CompVis "linear": linspace of the square roots), as ConceptRank's NoiseSchedule, float64."""
+    return torch.linspace(start ** 0.5, end ** 0.5, steps, dtype=torch.float64) ** 2
+
+
+def sd_alphas_cumprod():
+    return torch.cumprod(1 - sd_betas(), 0).float()
+
+
+def sd_kl_weights():
+    """w_t = beta_t / (2 alpha_t (1 - abar_t)) per t, computed in float64 as NoiseSchedule.klWeight (DESIGN.md 1)."""
+    betas = sd_betas()
+    return (betas / (2 * (1 - betas) * (1 - torch.cumprod(1 - betas, 0)))).float()
 
 
 def send(message):
@@ -421,8 +430,8 @@ def main():
     # Only the networks the requested ops run, as on the Java side.
     wanted = set(spec["ops"])
     builders = {
-        "text_encoder": (lambda: ClipTextModel(spec["textEncoder"]), {"unet_forward_backward"}),
-        "unet": (lambda: UNet(spec["unet"]), {"unet_forward", "unet_forward_backward"}),
+        "text_encoder": (lambda: ClipTextModel(spec["textEncoder"]), {"unet_forward_backward", "kl_ti_step"}),
+        "unet": (lambda: UNet(spec["unet"]), {"unet_forward", "unet_forward_backward", "kl_ti_step"}),
         "vae": (lambda: AutoencoderKL(spec["vae"]), {"vae_decode"}),
         "clip": (lambda: ClipModel(spec["clip"]), {"clip_image_encode"}),
     }
@@ -447,6 +456,21 @@ def main():
         lookup = torch.where(is_placeholder, torch.zeros_like(ids), ids)
         init = text.token_embedding.weight[spec["initTokenId"]].clone()
 
+    if "kl_ti_step" in wanted:
+        # The trainer's step at its defaults (TrainingStep + AdamW in ConceptRank): batch trainingBatch, one vector
+        # that keeps training from run to run, c_init encoded once as the trainer encodes its anchors once per run.
+        trainer, tb = spec["trainer"], spec["trainingBatch"]
+        kl_ids = torch.tensor(spec["tokenIds"], dtype=torch.long).expand(tb, -1)
+        kl_is_placeholder = kl_ids == spec["placeholderId"]
+        kl_lookup = torch.where(kl_is_placeholder, torch.zeros_like(kl_ids), kl_ids)
+        c_init = text.forward_embeddings(
+            text.token_embedding(torch.tensor(spec["initTokenIds"], dtype=torch.long).expand(tb, -1)))
+        kl_vector = nn.Parameter(text.token_embedding.weight[spec["initTokenId"]].clone()[None])  # [1, D]
+        optimizer = torch.optim.AdamW([kl_vector], lr=trainer["learningRate"], betas=(0.9, 0.999), eps=1e-8,
+                                      weight_decay=trainer["weightDecay"])
+        kl_weights = sd_kl_weights() if trainer["weighting"] == "exact" else torch.ones(len(alphas))
+        beta = trainer["beta"]
+
     def unet_forward(x, t, context):
         unet(x, t, context)
 
@@ -462,6 +486,26 @@ def main():
             state["gradientNorm"] = vector.grad.norm().item()
             state["loss"] = loss.item()
 
+    def kl_ti_step(x0, noise, t):
+        a = alphas[t].view(-1, 1, 1, 1)
+        noisy = a.sqrt() * x0 + (1 - a).sqrt() * noise
+        eps_init = unet(noisy, t, c_init)  # grad mode is off: no graph for the frozen anchor
+        with torch.enable_grad():
+            embeds = torch.where(kl_is_placeholder[..., None], kl_vector, text.token_embedding(kl_lookup))
+            eps_new = unet(noisy, t, text.forward_embeddings(embeds))
+            denoise = F.mse_loss(eps_new, noise)
+            if beta == 0:  # plain textual inversion; the KL is only reported
+                kl, loss = ((eps_new.detach() - eps_init).square().flatten(1).mean(1) * kl_weights[t]).mean(), denoise
+            else:
+                kl = ((eps_new - eps_init).square().flatten(1).mean(1) * kl_weights[t]).mean()
+                loss = denoise + beta * kl
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+        before = kl_vector.detach().clone()
+        optimizer.step()
+        state["klTiStep"] = {"loss": loss.item(), "kl": kl.item(), "gradientNorm": kl_vector.grad.norm().item(),
+                             "updateNorm": (kl_vector.detach() - before).norm().item()}
+
     vision = spec["clip"]["vision"]
     ops = {
         "unet_forward": (unet_forward,
@@ -470,6 +514,9 @@ def main():
         "unet_forward_backward": (unet_forward_backward,
                                   lambda: (torch.randn(b, in_ch, latent, latent), torch.randn(b, in_ch, latent, latent),
                                            torch.randint(0, 1000, (b,)))),
+        "kl_ti_step": (kl_ti_step,
+                       lambda: (torch.randn(tb, in_ch, latent, latent), torch.randn(tb, in_ch, latent, latent),
+                                torch.randint(0, 1000, (tb,)))),
         "clip_image_encode": (lambda pixels: clip.encode_image(pixels),
                               lambda: (torch.randn(b, vision["channels"], vision["imageSize"], vision["imageSize"]),)),
         "vae_decode": (lambda z: vae.decode(z),
@@ -498,6 +545,7 @@ def main():
         "threads": torch.get_num_threads(),
         "gradientNorm": state.get("gradientNorm"),
         "loss": state.get("loss"),
+        "klTiStep": state.get("klTiStep"),
         "memory": {"rssAfterLoadMb": rss_after_build, "peakRssMb": rss_mb("VmHWM"), "finalRssMb": rss_mb("VmRSS")},
     })
 

@@ -56,10 +56,12 @@ public final class TextualInversionTrainer implements TrainerPlugin {
     @Override
     public float[][] train(Request request, Context context) throws Exception {
         TrainingSettings settings = TrainingSettings.parse(request.parameters());
-        TrainingLoss.Objective objective = settings.beta() == 0
-                ? TrainingLoss.textualInversion()
-                : TrainingLoss.klRegularized(settings.beta());
-        return train(request, context, settings, objective);
+        return train(request, context, settings, objective(settings));
+    }
+
+    /** The objective that {@code settings} train with: plain textual inversion at beta = 0, else KL-regularized. */
+    public static TrainingLoss.Objective objective(TrainingSettings settings) {
+        return settings.beta() == 0 ? TrainingLoss.textualInversion() : TrainingLoss.klRegularized(settings.beta());
     }
 
     /** Trains with a given objective (tests compare the two objectives at beta = 0). */

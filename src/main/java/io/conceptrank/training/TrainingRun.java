@@ -1,11 +1,9 @@
 package io.conceptrank.training;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.GradientCollector;
 import io.conceptrank.model.scheduler.NoiseSchedule;
 import io.conceptrank.model.vae.LatentDistribution;
 import io.conceptrank.pipeline.Images;
@@ -41,7 +39,7 @@ final class TrainingRun implements AutoCloseable {
     private final TrainerPlugin.Request request;
     private final TrainerPlugin.Context context;
     private final TrainingSettings settings;
-    private final TrainingLoss.Objective objective;
+    private final TrainingStep trainingStep;
     private final StableDiffusion model;
     private final PromptEncoder encoder;
     private final NoiseSchedule schedule;
@@ -72,7 +70,6 @@ final class TrainingRun implements AutoCloseable {
             TrainingLoss.Objective objective) {
         this.request = request;
         this.context = context;
-        this.objective = objective;
         this.model = context.model();
         this.encoder = model.promptEncoder();
         this.schedule = model.schedule();
@@ -96,6 +93,8 @@ final class TrainingRun implements AutoCloseable {
         this.references = List.copyOf(request.references());
         this.manager = model.manager().newSubManager();
         this.contextShape = new Shape(encoder.textModel().config().maxPositions(), width);
+        this.trainingStep = new TrainingStep(model.unet(), encoder, schedule, objective, settings.weighting(),
+                placeholder, rows);
         try {
             this.vocabMedianNorm = vocabMedianNorm();
             this.anchors = anchors(settings.templates());
@@ -162,7 +161,7 @@ final class TrainingRun implements AutoCloseable {
             double kl = 0;
             try (StepScope scope = StepScope.open(manager)) {
                 for (int micro = 0; micro < k; micro++) {
-                    Losses terms = microBatch(scope, random, s * k + micro, grad);
+                    TrainingStep.Losses terms = microBatch(scope, random, s * k + micro, grad);
                     loss += terms.total();
                     denoise += terms.denoise();
                     kl += terms.kl();
@@ -220,9 +219,7 @@ final class TrainingRun implements AutoCloseable {
      * Random draws, in order: per sample the reference's template and augmentation, then the
      * posterior noise (random latent sampling), the diffusion noise and the timesteps.
      */
-    private record Losses(float total, float denoise, float kl) {}
-
-    private Losses microBatch(StepScope scope, SplittableRandom random, long batchIndex, float[] grad) {
+    private TrainingStep.Losses microBatch(StepScope scope, SplittableRandom random, long batchIndex, float[] grad) {
         NDManager m = scope.manager();
         int b = settings.batchSize();
         List<String> prompts = new ArrayList<>(b);
@@ -230,27 +227,8 @@ final class TrainingRun implements AutoCloseable {
         NDArray x0 = latents(m, random, batchIndex, prompts, anchorRows);
         NDArray noise = gaussian(m, random, x0.getShape());
         NDArray t = schedule.sampleTimesteps(m, b, random);
-        NDArray xt = schedule.addNoise(x0, noise, t);
         NDArray cInit = m.create(anchorRows, new Shape(b, contextShape.get(0), contextShape.get(1)));
-        // Outside the collector: no graph is recorded for the frozen anchor's prediction.
-        NDArray epsInit = model.unet().forward(xt, t, cInit);
-        NDArray weights = settings.weighting() == TrainingSettings.Weighting.EXACT
-                ? schedule.klWeights(t)
-                : m.ones(new Shape(b));
-        NDArray leaf = m.create(vectors, new Shape(rows, width));
-        leaf.setRequiresGradient(true);
-        TrainingLoss.Terms terms;
-        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-            NDArray cNew = encoder.conditioning(m, prompts, LearnedTokens.of(placeholder, leaf));
-            NDArray epsNew = model.unet().forward(xt, t, cNew);
-            terms = objective.terms(epsNew, noise, epsInit, weights);
-            collector.backward(terms.total());
-        }
-        float[] g = scope.gradient(leaf).toFloatArray();
-        for (int i = 0; i < grad.length; i++) {
-            grad[i] += g[i];
-        }
-        return new Losses(terms.total().getFloat(), terms.denoise().getFloat(), terms.kl().getFloat());
+        return trainingStep.accumulate(scope, vectors, prompts, x0, noise, t, cInit, grad);
     }
 
     /**

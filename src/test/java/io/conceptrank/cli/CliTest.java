@@ -31,7 +31,7 @@ class CliTest {
         assertThat(run("bench", "--help")).isEqualTo(Cli.OK);
         assertThat(out.toString())
                 .contains("Usage: conceptrank bench")
-                .contains("--preset=tiny|sd15|PATH", "--batch=N", "--latent-size=N", "--iterations=N", "--warmup=N",
+                .contains("--preset=toy|tiny|sd15|PATH", "--batch=N", "--latent-size=N", "--iterations=N", "--warmup=N",
                         "--threads=N", "--peer=PYTHON", "--json")
                 .contains("Exit codes:")
                 .containsPattern("(?m)^\\s*2\\s+bad input");
@@ -54,7 +54,7 @@ class CliTest {
     @Test
     void aPresetPathThatDoesNotExistIsBadInput(@TempDir Path dir) {
         assertThat(run("bench", "--preset", dir.resolve("missing").toString())).isEqualTo(Cli.BAD_INPUT);
-        assertThat(err.toString()).contains("--preset").contains("neither tiny, sd15 nor an existing path");
+        assertThat(err.toString()).contains("--preset").contains("neither toy, tiny, sd15 nor an existing path");
     }
 
     @Test

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -23,27 +24,33 @@ import tools.jackson.databind.JsonNode;
 
 /** {@code conceptrank bench}: median milliseconds of the ops that bound speed, Java next to PyTorch. */
 @Command(name = "bench", sortOptions = false,
-        header = "Times the ops that bound speed (UNet, textual-inversion step, CLIP image encode, VAE decode), "
-                + "optionally beside PyTorch.",
+        header = "Times the ops that bound speed (UNet, textual-inversion step, KL-TI optimizer step, CLIP image "
+                + "encode, VAE decode), optionally beside PyTorch.",
         description = {
             "",
             "Times, on the CPU: UNet forward; UNet forward+backward "
                 + "to a placeholder vector (a textual-inversion step: prompt encoder, text encoder, UNet, MSE to the "
-                + "noise, backward); CLIP image encode; VAE decode. Reports median and p90 milliseconds after "
+                + "noise, backward); one optimizer step of the KL-TI trainer at its default settings (its own code: "
+                + "the UNet under the initializer's prompt without gradients, prompt encoder, text encoder and UNet "
+                + "with the placeholder vector, MSE + beta * w_t KL, backward, AdamW), at the trainer's default batch "
+                + "unless --batch is given; CLIP image encode; VAE decode. Reports median and p90 milliseconds after "
                 + "warm-up, the gradient norm at the placeholder, resident memory (peak and final) and native "
                 + "array counts before/after each op (equal: no leak).",
             "With --peer, the same networks, ops, shapes and threads also run in PyTorch (bench/peer.py), one run "
                 + "in turn with Java's so that both see the same load, and each op gets the ratio Java/PyTorch of the "
                 + "medians: quote ratios, not absolute times, from shared machines."},
         footer = {"",
-            "Presets: tiny = the shapes of the shared sd-pipeline and clip-model fixtures (read from their "
-                + "config.json under -Dconceptrank.fixtures, $CONCEPTRANK_FIXTURES or ../shared/fixtures, else "
+            "Presets: toy = models/toy, the model package that ships in the repository (from the working "
+                + "directory; its own configs and weights, batch the trainer's default); tiny = the shapes of the "
+                + "shared sd-pipeline and clip-model fixtures (read from their config.json under "
+                + "-Dconceptrank.fixtures, $CONCEPTRANK_FIXTURES or ../shared/fixtures, else "
                 + "built in), random weights; sd15 = SD 1.5's UNet, VAE and text encoder with CLIP ViT-L/14, random "
                 + "weights (about 1.3 G parameters, 6 GB; slow on a CPU); a model package folder = its own configs "
                 + "and weights (random where they do not load; the output says which).",
             "",
             "Examples:",
             "  conceptrank bench --peer python3",
+            "  conceptrank bench --preset toy --iterations 20 --threads 1 --peer python3",
             "  conceptrank bench --preset sd15 --latent-size 32 --iterations 3 --peer python3 --json"})
 public final class BenchCommand implements Callable<Integer> {
 
@@ -53,12 +60,13 @@ public final class BenchCommand implements Callable<Integer> {
     @Mixin
     private OutputOptions output;
 
-    @Option(names = "--preset", paramLabel = "tiny|sd15|PATH", defaultValue = BenchSetup.TINY,
-            description = "Networks to time: tiny, sd15 or a model package folder (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--preset", paramLabel = "toy|tiny|sd15|PATH", defaultValue = BenchSetup.TINY,
+            description = "Networks to time: toy, tiny, sd15 or a model package folder (default: ${DEFAULT-VALUE}).")
     private String preset;
 
     @Option(names = "--batch", paramLabel = "N",
-            description = "Batch size (default: tiny the fixture's batch, otherwise 1).")
+            description = "Batch size (default: tiny the fixture's batch, a toy package the trainer's default, "
+                    + "otherwise 1; kl_ti_step: the trainer's default).")
     private Integer batch;
 
     @Option(names = "--latent-size", paramLabel = "N",
@@ -68,7 +76,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--ops", paramLabel = "OP", split = ",",
             description = "Ops to time, comma-separated; only their networks are built (default: all of "
-                    + "unet_forward, unet_forward_backward, clip_image_encode, vae_decode).")
+                    + "unet_forward, unet_forward_backward, kl_ti_step, clip_image_encode, vae_decode).")
     private List<String> ops;
 
     @Option(names = "--iterations", paramLabel = "N", defaultValue = "5",
@@ -108,8 +116,8 @@ public final class BenchCommand implements Callable<Integer> {
             throw bad("--latent-size " + latent + " must be a multiple of " + setup.latentFactor()
                     + " (the UNet halves it " + (setup.unet().levels() - 1) + " times)");
         }
-        Benchmark.Settings settings = new Benchmark.Settings(batch != null ? batch : setup.defaultBatch(), latent,
-                warmup, iterations, selectedOps());
+        Benchmark.Settings settings = new Benchmark.Settings(batch != null ? batch : setup.defaultBatch(),
+                batch != null ? batch : Benchmark.TRAINER.batchSize(), latent, warmup, iterations, selectedOps());
         Path script = null;
         PythonPeer.Python python = null;
         if (peer != null) {
@@ -120,7 +128,7 @@ public final class BenchCommand implements Callable<Integer> {
             }
             python = PythonPeer.find(peer); // before the Java run: a missing torch should not cost minutes
         }
-        if (!setup.preset().equals(BenchSetup.TINY)) {
+        if (!setup.small()) {
             output.warn("building and timing full-size networks on a CPU is slow (seconds to minutes per op)");
         }
         Run run = run(setup, settings, python, script);
@@ -207,7 +215,7 @@ public final class BenchCommand implements Callable<Integer> {
                 new BenchReport.Shapes(setup.source(), setup.clipSource(), setup.textEncoder(), setup.unet(),
                         setup.vae(), setup.clip(), run.parameters()),
                 run.weights(),
-                new BenchReport.Settings(settings.batch(), latent, setup.imageSize(latent),
+                new BenchReport.Settings(settings.batch(), settings.trainingBatch(), latent, setup.imageSize(latent),
                         setup.clip().vision().imageSize(), settings.warmup(), settings.iterations(), run.threads(),
                         "cpu"),
                 ops,
@@ -215,6 +223,7 @@ public final class BenchCommand implements Callable<Integer> {
                         ? new BenchReport.Training(run.result().loss(), run.result().gradientNorm(),
                                 number(peerSummary, "loss"), number(peerSummary, "gradientNorm"))
                         : null,
+                klTiStep(run.result().klTiStep(), peerSummary == null ? null : peerSummary.get("klTiStep")),
                 new BenchReport.Memory(run.rssAfterLoadMb(), run.peakRssMb(), run.finalRssMb(),
                         number(peerMemory, "rssAfterLoadMb"), number(peerMemory, "peakRssMb"),
                         number(peerMemory, "finalRssMb")),
@@ -223,6 +232,17 @@ public final class BenchCommand implements Callable<Integer> {
                 peerSummary == null ? null : new BenchReport.Peer(peerSummary.get("python").asString(),
                         peerSummary.get("torch").asString(), peerSummary.get("threads").asInt(), peerParameters),
                 notes);
+    }
+
+    private static BenchReport.KlTiStep klTiStep(Benchmark.KlTiStep java, JsonNode peer) {
+        if (java == null) {
+            return null;
+        }
+        return new BenchReport.KlTiStep(Benchmark.TRAINER.beta(),
+                Benchmark.TRAINER.weighting().name().toLowerCase(Locale.ROOT),
+                Benchmark.TRAINER.learningRate().rate(java.steps()), java.steps(), java.losses().total(),
+                java.losses().denoise(), java.losses().kl(), java.gradientNorm(), java.updateNorm(),
+                number(peer, "loss"), number(peer, "kl"), number(peer, "gradientNorm"), number(peer, "updateNorm"));
     }
 
     private void checkCounts() {
@@ -265,6 +285,7 @@ public final class BenchCommand implements Callable<Integer> {
         peerSpec.put("warmup", settings.warmup());
         peerSpec.put("iterations", settings.iterations());
         peerSpec.put("batch", settings.batch());
+        peerSpec.put("trainingBatch", settings.trainingBatch());
         peerSpec.put("latentSize", settings.latentSize());
         peerSpec.put("seed", 0);
         peerSpec.put("textEncoder", setup.textEncoder());
@@ -276,7 +297,13 @@ public final class BenchCommand implements Callable<Integer> {
             peerSpec.put("tokenIds", prompt.ids());
             peerSpec.put("placeholderId", prompt.placeholderId());
             peerSpec.put("initTokenId", prompt.initId());
+            peerSpec.put("initTokenIds", prompt.initIds());
         }
+        // kl_ti_step's settings: the trainer's defaults (the learning rate of step 1; the default schedule is flat)
+        peerSpec.put("trainer", Map.of("beta", Benchmark.TRAINER.beta(),
+                "weighting", Benchmark.TRAINER.weighting().name().toLowerCase(Locale.ROOT),
+                "learningRate", Benchmark.TRAINER.learningRate().rate(1),
+                "weightDecay", Benchmark.TRAINER.weightDecay()));
         return peerSpec;
     }
 

@@ -20,6 +20,7 @@ record BenchReport(
         Settings settings,
         List<Op> ops,
         Training training,
+        KlTiStep klTiStep,
         Memory memory,
         Machine machineAtStart,
         double loadAverageAtEnd,
@@ -29,8 +30,9 @@ record BenchReport(
     record Shapes(String source, String clipSource, ClipConfig.Text textEncoder, UNetConfig unet, VaeConfig vae,
             ClipConfig clip, Map<String, Long> parameters) {}
 
-    record Settings(int batch, int latentSize, int imageSize, int clipImageSize, int warmup, int iterations,
-            int threads, String device) {}
+    /** @param trainingBatch the batch of {@code kl_ti_step} */
+    record Settings(int batch, int trainingBatch, int latentSize, int imageSize, int clipImageSize, int warmup,
+            int iterations, int threads, String device) {}
 
     /** Milliseconds: median and p90 (nearest rank) of the timed runs, and the runs themselves. */
     record Stats(double medianMs, double p90Ms, List<Double> samplesMs) {
@@ -56,6 +58,15 @@ record BenchReport(
      */
     record Training(double loss, double gradientNorm, Double pytorchLoss, Double pytorchGradientNorm) {}
 
+    /**
+     * The trainer settings {@code kl_ti_step} ran with and its last step: losses, the gradient norm at the
+     * vector and the norm of AdamW's update, Java's and PyTorch's (other random weights where the package's
+     * do not reach the peer); the report holds none when that op did not run.
+     */
+    record KlTiStep(double beta, String weighting, double learningRate, long steps, double loss, double denoise,
+            double kl, double gradientNorm, double updateNorm, Double pytorchLoss, Double pytorchKl,
+            Double pytorchGradientNorm, Double pytorchUpdateNorm) {}
+
     /** Resident memory in MiB (null where /proc is missing): after building the networks, the peak, at the end. */
     record Memory(Double rssAfterLoadMb, Double peakRssMb, Double finalRssMb, Double pytorchRssAfterLoadMb,
             Double pytorchPeakRssMb, Double pytorchFinalRssMb) {}
@@ -65,13 +76,18 @@ record BenchReport(
     static final Map<String, String> WHAT = Map.of(
             Benchmark.UNET_FORWARD, "UNet forward, no gradients",
             Benchmark.UNET_FORWARD_BACKWARD, "prompt encoder + UNet forward, backward to the placeholder vector",
+            Benchmark.KL_TI_STEP, "one KL-TI optimizer step: UNet under c_init without gradients, prompt encoder + "
+                    + "UNet with the vector, MSE + beta * w_t KL, backward, AdamW",
             Benchmark.CLIP_IMAGE_ENCODE, "CLIP image embeddings",
             Benchmark.VAE_DECODE, "VAE decode");
 
     String table() {
         StringBuilder t = new StringBuilder();
-        t.append(String.format(Locale.ROOT, "conceptrank bench: preset %s, batch %d, latent %dx%d -> image %dx%d, "
-                        + "CLIP image %dx%d, %d thread%s, %s%n", preset, settings.batch(), settings.latentSize(),
+        t.append(String.format(Locale.ROOT, "conceptrank bench: preset %s, batch %d%s, latent %dx%d -> image %dx%d, "
+                        + "CLIP image %dx%d, %d thread%s, %s%n", preset, settings.batch(),
+                klTiStep == null || settings.trainingBatch() == settings.batch() ? ""
+                        : " (" + Benchmark.KL_TI_STEP + ": " + settings.trainingBatch() + ")",
+                settings.latentSize(),
                 settings.latentSize(), settings.imageSize(), settings.imageSize(), settings.clipImageSize(),
                 settings.clipImageSize(), settings.threads(), settings.threads() == 1 ? "" : "s", settings.device()));
         t.append("shapes: ").append(shapes.source()).append("; CLIP: ").append(shapes.clipSource()).append('\n');
@@ -89,6 +105,19 @@ record BenchReport(
             if (training.pytorchGradientNorm() != null) {
                 t.append(String.format(Locale.ROOT, "; PyTorch: %.4g (loss %.4g), other random weights",
                         training.pytorchGradientNorm(), training.pytorchLoss()));
+            }
+            t.append('\n');
+        }
+        if (klTiStep != null) {
+            t.append(String.format(Locale.ROOT, "%s (beta %s, %s w_t, AdamW lr %s), step %d: loss %.4g (denoising "
+                            + "%.4g, KL %.4g), gradient norm %.4g, update norm %.4g", Benchmark.KL_TI_STEP,
+                    klTiStep.beta(), klTiStep.weighting(), klTiStep.learningRate(),
+                    klTiStep.steps(), klTiStep.loss(), klTiStep.denoise(), klTiStep.kl(), klTiStep.gradientNorm(),
+                    klTiStep.updateNorm()));
+            if (klTiStep.pytorchGradientNorm() != null) {
+                t.append(String.format(Locale.ROOT, "; PyTorch: loss %.4g (KL %.4g), gradient norm %.4g, update "
+                                + "norm %.4g", klTiStep.pytorchLoss(), klTiStep.pytorchKl(),
+                        klTiStep.pytorchGradientNorm(), klTiStep.pytorchUpdateNorm()));
             }
             t.append('\n');
         }

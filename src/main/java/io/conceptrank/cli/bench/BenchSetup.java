@@ -20,16 +20,20 @@ import tools.jackson.databind.json.JsonMapper;
  * What a benchmark runs: the configs of the four networks (SD's text encoder, UNet and VAE, and the
  * full CLIP that ranks images), and where they came from.
  *
- * @param preset        {@code tiny}, {@code sd15} or the model package path
+ * @param preset        {@code tiny}, {@code sd15} or the model package path ({@code toy}: models/toy)
  * @param source        where the shapes were read, e.g. the fixture's config.json or "built-in"
  * @param modelPackage  the package to load weights from; null: every network gets random weights
  * @param defaultBatch  batch size when {@code --batch} is not given
+ * @param small         the tiny preset or a toy package: seconds per run, not minutes
  */
 public record BenchSetup(String preset, String source, ClipConfig.Text textEncoder, UNetConfig unet, VaeConfig vae,
-        ClipConfig clip, String clipSource, int defaultBatch, Path modelPackage) {
+        ClipConfig clip, String clipSource, int defaultBatch, Path modelPackage, boolean small) {
 
     public static final String TINY = "tiny";
     public static final String SD15 = "sd15";
+    public static final String TOY = "toy";
+    /** The model package {@link #TOY} names, relative to the working directory (the repository root). */
+    static final Path TOY_PACKAGE = Path.of("models", "toy");
 
     /** The largest default latent side: SD's 64 (512 px) is minutes per step on a CPU. */
     private static final int MAX_DEFAULT_LATENT = 32;
@@ -46,6 +50,13 @@ public record BenchSetup(String preset, String source, ClipConfig.Text textEncod
         return switch (preset) {
             case TINY -> tiny(fixtures);
             case SD15 -> sd15();
+            case TOY -> {
+                if (!Files.isDirectory(TOY_PACKAGE)) {
+                    throw new IllegalArgumentException("toy is the model package " + TOY_PACKAGE + " under the "
+                            + "working directory, which has none; run from the repository root or pass the folder");
+                }
+                yield fromPackage(TOY_PACKAGE);
+            }
             default -> fromPackage(Path.of(preset));
         };
     }
@@ -89,10 +100,10 @@ public record BenchSetup(String preset, String source, ClipConfig.Text textEncod
                     ClipConfig.Text.fromHf(config.get("text_encoder").get("hf_config")),
                     UNetConfig.fromLdm(config.get("unet").get("params")),
                     VaeConfig.fromLdm(config.get("vae").get("params")),
-                    clip, clipSource, config.get("batch_size").asInt(), null);
+                    clip, clipSource, config.get("batch_size").asInt(), null, true);
         }
         return new BenchSetup(TINY, "built-in (the sd-pipeline fixture's shapes)", TINY_TEXT, TINY_UNET, TINY_VAE,
-                clip, clipSource, TINY_BATCH, null);
+                clip, clipSource, TINY_BATCH, null, true);
     }
 
     static final ClipConfig.Text TINY_TEXT = new ClipConfig.Text(49408, 32, 2, 4, 128, 77, 1e-5f,
@@ -121,7 +132,7 @@ public record BenchSetup(String preset, String source, ClipConfig.Text textEncod
 
     static BenchSetup sd15() {
         return new BenchSetup(SD15, "built-in: SD 1.5 (v1-inference.yaml) and CLIP ViT-L/14", SD15_TEXT, SD15_UNET,
-                SD15_VAE, VIT_L_14, "built-in: CLIP ViT-L/14", 1, null);
+                SD15_VAE, VIT_L_14, "built-in: CLIP ViT-L/14", 1, null, false);
     }
 
     // ---- a model package
@@ -129,11 +140,12 @@ public record BenchSetup(String preset, String source, ClipConfig.Text textEncod
     /**
      * The configs of the package at {@code path}: each part's own config where it has one, else the
      * family's standard one (sd1: SD 1.5 and ViT-L/14). A package without a clip part is benchmarked
-     * with its family's CLIP.
+     * with its family's CLIP. A toy package runs at the trainer's default batch (what it trains at on
+     * a CPU); other packages at batch 1.
      */
     static BenchSetup fromPackage(Path path) {
         if (!Files.exists(path)) {
-            throw new IllegalArgumentException("preset '" + path + "' is neither tiny, sd15 nor an existing path");
+            throw new IllegalArgumentException("preset '" + path + "' is neither toy, tiny, sd15 nor an existing path");
         }
         try (ModelPackage pkg = ModelPackage.open(path)) {
             Family family = pkg.family();
@@ -159,7 +171,8 @@ public record BenchSetup(String preset, String source, ClipConfig.Text textEncod
                 clipSource = "the package has no clip part: CLIP ViT-L/14, random weights";
             }
             return new BenchSetup(path.toString(), "model package " + pkg.id() + " (family " + family.id() + ")",
-                    text, unet, vae, clip, clipSource, 1, path);
+                    text, unet, vae, clip, clipSource, family == Family.TOY ? Benchmark.TRAINER.batchSize() : 1, path,
+                    family == Family.TOY);
         } catch (ModelPackageException e) {
             throw new IllegalArgumentException("not a usable model package: " + e.getMessage(), e);
         }

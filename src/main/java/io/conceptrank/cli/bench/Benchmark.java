@@ -9,6 +9,10 @@ import io.conceptrank.model.pkg.ModelPackage;
 import io.conceptrank.model.scheduler.NoiseSchedule;
 import io.conceptrank.pipeline.LearnedTokens;
 import io.conceptrank.tensor.StepScope;
+import io.conceptrank.training.AdamW;
+import io.conceptrank.training.TextualInversionTrainer;
+import io.conceptrank.training.TrainingSettings;
+import io.conceptrank.training.TrainingStep;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -21,12 +25,16 @@ import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
- * Times the four operations that bound ConceptRank's speed, on the networks of {@link BenchModels}:
+ * Times the operations that bound ConceptRank's speed, on the networks of {@link BenchModels}:
  * <ol>
  *   <li>{@code unet_forward}: one noise prediction, no gradients (a sampling step);</li>
  *   <li>{@code unet_forward_backward}: one textual-inversion step up to the gradient: the prompt
  *       encoder splices a learned vector with requires-grad into "a photo of &lt;S*&gt;", the text
  *       encoder and the UNet run, the MSE to the noise is backpropagated to the vector;</li>
+ *   <li>{@code kl_ti_step}: one whole optimizer step of the product's KL-regularized trainer at its
+ *       default settings, through the trainer's own {@link TrainingStep} and {@link AdamW}: the UNet
+ *       under the initializer's prompt without gradients, the prompt encoder with the vector and the
+ *       UNet with them, MSE + beta * w_t-weighted KL, backward to the vector, the AdamW update;</li>
  *   <li>{@code clip_image_encode}: CLIP image embeddings of a batch at CLIP's image size (ranking);</li>
  *   <li>{@code vae_decode}: latents to images.</li>
  * </ol>
@@ -41,23 +49,35 @@ final class Benchmark {
     static final String UNET_FORWARD_BACKWARD = "unet_forward_backward";
     static final String CLIP_IMAGE_ENCODE = "clip_image_encode";
     static final String VAE_DECODE = "vae_decode";
-    static final List<String> OPS = List.of(UNET_FORWARD, UNET_FORWARD_BACKWARD, CLIP_IMAGE_ENCODE, VAE_DECODE);
+    static final String KL_TI_STEP = "kl_ti_step";
+    static final List<String> OPS = List.of(UNET_FORWARD, UNET_FORWARD_BACKWARD, KL_TI_STEP, CLIP_IMAGE_ENCODE,
+            VAE_DECODE);
+
+    /** The trainer's default settings, which {@code kl_ti_step} trains with (batch, beta, weighting, AdamW). */
+    static final TrainingSettings TRAINER = TrainingSettings.parse(Map.of());
 
     static final String PLACEHOLDER = "<S*>";
     /** The training prompt. */
     static final String PROMPT = "a photo of " + PLACEHOLDER;
     /** The placeholder's vector starts as this word's embedding, as textual inversion does. */
     static final String INIT_WORD = "object";
+    /** The KL anchor's prompt: the training prompt with the initializer word. */
+    static final String INIT_PROMPT = PROMPT.replace(PLACEHOLDER, INIT_WORD);
 
     /** The networks each op runs. */
     static final Map<String, Set<String>> PARTS = Map.of(
             UNET_FORWARD, Set.of(ModelPackage.UNET),
             UNET_FORWARD_BACKWARD, Set.of(ModelPackage.TEXT_ENCODER, ModelPackage.UNET),
+            KL_TI_STEP, Set.of(ModelPackage.TEXT_ENCODER, ModelPackage.UNET),
             CLIP_IMAGE_ENCODE, Set.of(ModelPackage.CLIP),
             VAE_DECODE, Set.of(ModelPackage.VAE));
 
-    /** The shapes and counts of one run, and the ops to time (a sublist of {@link #OPS}). */
-    record Settings(int batch, int latentSize, int warmup, int iterations, List<String> ops) {
+    /**
+     * The shapes and counts of one run, and the ops to time (a sublist of {@link #OPS}).
+     *
+     * @param trainingBatch the batch of {@code kl_ti_step}
+     */
+    record Settings(int batch, int trainingBatch, int latentSize, int warmup, int iterations, List<String> ops) {
 
         /** The networks the ops need. */
         Set<String> parts() {
@@ -81,8 +101,14 @@ final class Benchmark {
         }
     }
 
-    /** What the runs produced. */
-    record Result(List<OpTiming> ops, double gradientNorm, double loss) {}
+    /**
+     * What the runs produced: the last loss and gradient norm at the placeholder of {@code
+     * unet_forward_backward}, and the last step of {@code kl_ti_step} (null when it did not run).
+     */
+    record Result(List<OpTiming> ops, double gradientNorm, double loss, KlTiStep klTiStep) {}
+
+    /** The last {@code kl_ti_step}: its losses, the gradient norm at the vector and how far AdamW moved the vector. */
+    record KlTiStep(TrainingStep.Losses losses, double gradientNorm, double updateNorm, long steps) {}
 
     private final BenchModels models;
     private final Settings settings;
@@ -92,6 +118,7 @@ final class Benchmark {
     private final PythonPeer peer;
     private double gradientNorm = Double.NaN;
     private double loss = Double.NaN;
+    private KlTiStep klTiStep;
 
     /**
      * @param root the manager {@code models} was built under: its array count covers everything
@@ -115,12 +142,13 @@ final class Benchmark {
             ops.add(switch (op) {
                 case UNET_FORWARD -> unetForward(progress);
                 case UNET_FORWARD_BACKWARD -> unetForwardBackward(progress);
+                case KL_TI_STEP -> klTiStep(progress);
                 case CLIP_IMAGE_ENCODE -> clipImageEncode(progress);
                 case VAE_DECODE -> vaeDecode(progress);
                 default -> throw new IllegalArgumentException("unknown op " + op);
             });
         }
-        return new Result(ops, gradientNorm, loss);
+        return new Result(ops, gradientNorm, loss, klTiStep);
     }
 
     private OpTiming unetForward(Progress progress) {
@@ -144,7 +172,40 @@ final class Benchmark {
                         normal(m, b, channels, latent, latent),
                         normal(m, b, channels, latent, latent),
                         timesteps(m, b)),
-                (step, in) -> textualInversionStep(step, init, prompts, in.get(0), in.get(1), in.get(2)));
+                (step, in) -> textualInversionStep(step.manager(), init, prompts, in.get(0), in.get(1),
+                        in.get(2)));
+    }
+
+    /**
+     * One optimizer step of the trainer at its defaults ({@link #TRAINER}: batch, beta, exact w_t, AdamW at
+     * its learning rate), one vector for the placeholder that keeps training from run to run. c_init is
+     * encoded once, outside the timing, as the trainer encodes its anchors once per run.
+     */
+    private OpTiming klTiStep(Progress progress) {
+        int b = settings.trainingBatch();
+        int latent = settings.latentSize();
+        int channels = models.unet.config().inChannels();
+        float[] vector = initialVector();
+        AdamW adam = new AdamW(vector.length, TRAINER.weightDecay());
+        TrainingStep trainingStep = new TrainingStep(models.unet, models.promptEncoder, schedule,
+                TextualInversionTrainer.objective(TRAINER), TRAINER.weighting(), PLACEHOLDER, 1);
+        List<String> prompts = Collections.nCopies(b, PROMPT);
+        long[] steps = {0};
+        return measure(KL_TI_STEP, progress, m -> List.of(
+                        normal(m, b, channels, latent, latent),
+                        normal(m, b, channels, latent, latent),
+                        timesteps(m, b),
+                        models.promptEncoder.conditioning(m, Collections.nCopies(b, INIT_PROMPT),
+                                LearnedTokens.none())),
+                (step, in) -> {
+                    float[] grad = new float[vector.length];
+                    float[] before = vector.clone();
+                    TrainingStep.Losses losses = trainingStep.accumulate(step, vector, prompts, in.get(0), in.get(1),
+                            in.get(2), in.get(3), grad);
+                    long s = ++steps[0];
+                    adam.step(vector, grad, TRAINER.learningRate().rate(s), s);
+                    klTiStep = new KlTiStep(losses, norm(grad, null), norm(vector, before), s);
+                });
     }
 
     private OpTiming clipImageEncode(Progress progress) {
@@ -179,8 +240,11 @@ final class Benchmark {
         }
     }
 
-    /** The training prompt as token ids [77], with the placeholder's id and the initial word's, for the peer. */
-    record PromptIds(int[] ids, int placeholderId, int initId) {}
+    /**
+     * The training prompt as token ids [77], with the placeholder's id and the initial word's, and the
+     * KL anchor's prompt {@link #INIT_PROMPT} as ids [77], for the peer.
+     */
+    record PromptIds(int[] ids, int placeholderId, int initId, int[] initIds) {}
 
     /** The prompt's ids, or null when no op uses the text encoder. */
     static PromptIds promptIds(BenchModels models) {
@@ -191,8 +255,9 @@ final class Benchmark {
             NDArray vector = m.zeros(new Shape(1, models.textEncoder.config().width()));
             int[] ids = models.promptEncoder.ids(m, List.of(PROMPT), LearnedTokens.of(PLACEHOLDER, vector))
                     .toIntArray();
+            int[] initIds = models.promptEncoder.ids(m, List.of(INIT_PROMPT), LearnedTokens.none()).toIntArray();
             return new PromptIds(ids, models.promptEncoder.tokenizer().addPlaceholder(PLACEHOLDER),
-                    models.promptEncoder.tokenizer().encode(INIT_WORD)[0]);
+                    models.promptEncoder.tokenizer().encode(INIT_WORD)[0], initIds);
         }
     }
 
@@ -209,7 +274,7 @@ final class Benchmark {
      * borrows the inputs into its own step scope, so everything it computes is freed when it ends.
      */
     private OpTiming measure(String op, Progress progress, Function<NDManager, List<NDArray>> inputs,
-            BiConsumer<NDManager, List<NDArray>> body) {
+            BiConsumer<StepScope, List<NDArray>> body) {
         try (NDManager opManager = root.newSubManager()) {
             List<NDArray> in = inputs.apply(opManager);
             int before = root.getManagedArrays().size();
@@ -222,7 +287,7 @@ final class Benchmark {
                 try (StepScope step = StepScope.open(opManager)) {
                     in.forEach(step::attach);
                     start = System.nanoTime();
-                    body.accept(step.manager(), in);
+                    body.accept(step, in);
                     end = System.nanoTime();
                 }
                 if (timed) {
@@ -240,6 +305,16 @@ final class Benchmark {
             progress.note(timing.summary()); // long runs show results as they come
             return timing;
         }
+    }
+
+    /** The L2 norm of {@code a}, or of {@code a - b}. */
+    private static double norm(float[] a, float[] b) {
+        double sum = 0;
+        for (int i = 0; i < a.length; i++) {
+            double d = b == null ? a[i] : a[i] - b[i];
+            sum += d * d;
+        }
+        return Math.sqrt(sum);
     }
 
     private NDArray normal(NDManager m, long... shape) {

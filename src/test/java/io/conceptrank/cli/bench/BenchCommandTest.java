@@ -1,8 +1,11 @@
 package io.conceptrank.cli.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.withinPercentage;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.conceptrank.cli.Cli;
+import io.conceptrank.cli.Failure;
 import io.conceptrank.testing.Fixtures;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -25,7 +28,12 @@ class BenchCommandTest {
     private final StringWriter err = new StringWriter();
 
     private JsonNode bench(String... options) {
-        List<String> args = new ArrayList<>(List.of("bench", "--iterations", "1", "--warmup", "0", "--json"));
+        return bench(1, options);
+    }
+
+    private JsonNode bench(int iterations, String... options) {
+        List<String> args = new ArrayList<>(List.of("bench", "--iterations", String.valueOf(iterations), "--warmup",
+                "0", "--json"));
         args.addAll(List.of(options));
         int exit = Cli.run(args.toArray(String[]::new), new PrintWriter(out, true), new PrintWriter(err, true));
         assertThat(exit).as("exit code; stderr: %s", err).isEqualTo(Cli.OK);
@@ -61,6 +69,73 @@ class BenchCommandTest {
         assertThat(report.get("settings").get("imageSize").asInt())
                 .isEqualTo(report.get("settings").get("latentSize").asInt()
                         << (report.get("shapes").get("vae").get("chMult").size() - 1));
+    }
+
+    /**
+     * Two steps: the first starts at the initializer's embedding, where c_new equals c_init and the KL
+     * is zero; after AdamW has moved the vector the second step's KL is positive.
+     */
+    @Test
+    void klTiStepTrainsTheVectorAtTheTrainerDefaults() {
+        JsonNode report = bench(2, "--ops", Benchmark.KL_TI_STEP);
+
+        assertThat(report.get("ops")).hasSize(1);
+        JsonNode op = report.get("ops").get(0);
+        assertThat(op.get("op").asString()).isEqualTo(Benchmark.KL_TI_STEP);
+        assertThat(op.get("java").get("samplesMs")).hasSize(2);
+        assertThat(op.get("java").get("medianMs").asDouble()).isPositive().isFinite();
+        assertThat(op.get("arrays").get("after").asInt()).as("native arrays after its runs")
+                .isEqualTo(op.get("arrays").get("before").asInt());
+        assertThat(report.get("settings").get("trainingBatch").asInt()).isEqualTo(Benchmark.TRAINER.batchSize());
+        assertThat(report.get("shapes").get("parameters").propertyNames()).containsExactlyInAnyOrder("text_encoder",
+                "unet");
+        JsonNode step = report.get("klTiStep");
+        assertThat(step.get("steps").asLong()).isEqualTo(2);
+        assertThat(step.get("beta").asDouble()).isEqualTo(Benchmark.TRAINER.beta()).isPositive();
+        assertThat(step.get("weighting").asString()).isEqualTo("exact");
+        assertThat(step.get("gradientNorm").asDouble()).as("gradient norm at the vector").isPositive().isFinite();
+        assertThat(step.get("updateNorm").asDouble()).as("AdamW moved the vector").isPositive().isFinite();
+        assertThat(step.get("kl").asDouble()).as("KL after the vector moved").isPositive().isFinite();
+        assertThat(step.get("loss").asDouble()).isCloseTo(step.get("denoise").asDouble()
+                + step.get("beta").asDouble() * step.get("kl").asDouble(), withinPercentage(1e-3));
+        assertThat(report.get("training").isNull()).as("unet_forward_backward did not run").isTrue();
+    }
+
+    /** The same step in PyTorch, where a Python with torch is installed (bench/peer.py from the repository root). */
+    @Test
+    void klTiStepRunsBesideThePyTorchPeer() {
+        try {
+            PythonPeer.find("python3");
+        } catch (Failure e) {
+            assumeTrue(false, "no Python with torch here: " + e.getMessage());
+        }
+
+        JsonNode report = bench(2, "--ops", Benchmark.KL_TI_STEP, "--threads", "1", "--peer", "python3");
+
+        JsonNode op = report.get("ops").get(0);
+        assertThat(op.get("pytorch").get("samplesMs")).hasSize(2);
+        assertThat(op.get("pytorch").get("medianMs").asDouble()).isPositive().isFinite();
+        assertThat(op.get("ratio").asDouble()).isPositive().isFinite();
+        JsonNode step = report.get("klTiStep");
+        assertThat(step.get("pytorchGradientNorm").asDouble()).isPositive().isFinite();
+        assertThat(step.get("pytorchUpdateNorm").asDouble()).isPositive().isFinite();
+        assertThat(step.get("pytorchKl").asDouble()).as("PyTorch's KL after the vector moved").isPositive()
+                .isFinite();
+        assertThat(report.get("peer").get("parameters")).isEqualTo(report.get("shapes").get("parameters"));
+    }
+
+    /** The toy package that ships in models/toy, by its preset name: its own weights, the trainer's batch. */
+    @Test
+    void toyPresetIsTheShippedPackage() {
+        JsonNode report = bench("--preset", BenchSetup.TOY, "--ops", "unet_forward,kl_ti_step,vae_decode");
+
+        assertThat(report.get("preset").asString()).isEqualTo(BenchSetup.TOY_PACKAGE.toString());
+        report.get("weights").properties().forEach(e -> assertThat(e.getValue().asString()).as(e.getKey())
+                .isEqualTo("loaded from the package"));
+        assertThat(report.get("settings").get("batch").asInt()).isEqualTo(Benchmark.TRAINER.batchSize());
+        assertThat(report.get("settings").get("latentSize").asInt())
+                .isEqualTo(report.get("shapes").get("unet").get("imageSize").asInt());
+        assertThat(report.get("klTiStep").get("gradientNorm").asDouble()).isPositive().isFinite();
     }
 
     @Test
