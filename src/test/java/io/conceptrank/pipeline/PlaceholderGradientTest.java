@@ -51,8 +51,11 @@ class PlaceholderGradientTest {
             assertThat(gradient.get(1).abs().sum().getFloat()).isPositive();
             assertThat(Float.isFinite(loss)).isTrue();
 
-            // Directional derivatives along the gradient and along random directions.
+            // Directional derivatives along the gradient and along random directions. Float32 central
+            // differences carry an error of about 1e-5 here (the loss's rounding over h), so the error
+            // allowed is 2% of the gradient's norm, the largest directional derivative.
             NDArray frozen = vectors.stopGradient();
+            double gradientNorm = gradient.norm().getFloat();
             for (int trial = 0; trial < 3; trial++) {
                 NDArray direction = trial == 0 ? gradient : gaussian(m, random, vectors.getShape(), 1f);
                 direction = direction.div(direction.norm());
@@ -62,7 +65,7 @@ class PlaceholderGradientTest {
                 double numeric = (plus - minus) / (2.0 * eps);
                 double analytic = gradient.mul(direction).sum().getFloat();
                 assertThat(numeric).as("trial %d: finite difference %s vs autograd %s", trial, numeric, analytic)
-                        .isCloseTo(analytic, org.assertj.core.data.Offset.offset(0.02 * Math.abs(analytic) + 1e-5));
+                        .isCloseTo(analytic, org.assertj.core.data.Offset.offset(0.02 * gradientNorm));
             }
         }
     }

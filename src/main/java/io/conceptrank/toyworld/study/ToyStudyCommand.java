@@ -29,7 +29,7 @@ import tools.jackson.databind.ObjectMapper;
  * The beta sweep and the toy-world evaluation protocol of plain TI against KL-TI, on held-out subjects:
  *
  * <pre>
- * sweep [--models models/toy] [--subjects 5 | --only id,id] [--betas 0,0.1,1,10] [--protocol-beta 1]
+ * sweep [--models models/toy] [--subjects 5 | --only id,id] [--betas 0,0.1,1,10,100,1000] [--protocol-beta 100]
  *       [--steps 500] [--samples 2] [--dir data/study] [--out docs/results]
  * </pre>
  *
@@ -48,16 +48,16 @@ public final class ToyStudyCommand {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0 || !args[0].equals("sweep")) {
-            System.err.println("usage: ToyStudyCommand sweep [--models DIR] [--subjects N | --only id,id] [--betas 0,0.1,1,10] "
+            System.err.println("usage: ToyStudyCommand sweep [--models DIR] [--subjects N | --only id,id] [--betas 0,0.1,1,10,100,1000] "
                     + "[--protocol-beta B] [--steps N] [--samples N] [--dir DIR] [--out DIR]");
             System.exit(2);
         }
         Map<String, String> o = options(args);
         Path models = Path.of(o.getOrDefault("models", "models/toy"));
         int subjects = Integer.parseInt(o.getOrDefault("subjects", "5"));
-        double[] betas = Arrays.stream(o.getOrDefault("betas", "0,0.1,1,10").split(","))
+        double[] betas = Arrays.stream(o.getOrDefault("betas", "0,0.1,1,10,100,1000").split(","))
                 .mapToDouble(Double::parseDouble).toArray();
-        double protocolBeta = Double.parseDouble(o.getOrDefault("protocol-beta", "1"));
+        double protocolBeta = Double.parseDouble(o.getOrDefault("protocol-beta", "100"));
         Path out = Path.of(o.getOrDefault("out", "docs/results"));
         try (ModelPackage pkg = ModelPackage.open(models); StableDiffusion model = ModelLoader.load(pkg, Device.cpu())) {
             AttributeOracle oracle = AttributeOracle.load(models.resolve("oracle.safetensors"), model.manager());

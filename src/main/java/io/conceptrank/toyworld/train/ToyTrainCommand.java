@@ -113,8 +113,8 @@ public final class ToyTrainCommand {
      */
     static final int VAE_STEPS = 4174;
     static final int CLIP_STEPS = 1869;
-    static final int UNET_STEPS = -1; // FILL-AFTER-RUN
-    static final int VISION_STEPS = -1; // FILL-AFTER-RUN
+    static final int UNET_STEPS = 9694;
+    static final int VISION_STEPS = 7769;
 
     /**
      * Everything from scratch, in order, then the package (with the default sampler settings). The

@@ -28,10 +28,10 @@ import org.junit.jupiter.api.Test;
  * on CI-sized samples (fixed seeds, so each run sees the same scenes); the full-size figures come
  * from {@code ToyTrainCommand metrics}.
  *
- * <p>The shipped weights do not meet the bars yet (models/toy/README.md gives the figures and the
- * training curves), so the three bar checks are tagged {@value #BARS} and left out of the default
- * run until they do; {@code mvn -B test -Dtest=ToyPackageTest -Dgroups=toy-bars -Dconceptrank.excludedGroups=}
- * runs them.
+ * <p>The shipped VAE meets its bar and is checked in every run. CLIP's zero-shot shape and the UNet
+ * samples' shape and context do not yet (models/toy/README.md gives the figures and the training
+ * curves), so those two checks are tagged {@value #BARS} and left out of the default run until they
+ * do; {@code mvn -B test -Dtest=ToyPackageTest -Dgroups=toy-bars -Dconceptrank.excludedGroups=} runs them.
  */
 class ToyPackageTest {
 
@@ -90,7 +90,6 @@ class ToyPackageTest {
     }
 
     @Test
-    @Tag(BARS)
     void oracleReadsVaeReconstructions() {
         ToyEval.Figures figures = ToyEval.reconstruction(model.vae(), oracle,
                 ToyMetrics.sample(Dataset.grid(ToyWorld.allSubjects(),
