@@ -15,6 +15,7 @@ import io.conceptrank.plugin.spi.Concept;
 import io.conceptrank.plugin.spi.TrainerPlugin;
 import io.conceptrank.toyworld.AttributeOracle;
 import io.conceptrank.toyworld.Captions;
+import io.conceptrank.toyworld.DemoSubjects;
 import io.conceptrank.toyworld.Renderer;
 import io.conceptrank.toyworld.Subject;
 import io.conceptrank.toyworld.ToyWorld;
@@ -123,14 +124,16 @@ public final class HeldOutStudy {
         return out;
     }
 
-    public static String placeholder(Subject subject) {
-        return "<" + subject.id() + ">";
-    }
-
-    /** The concept of {@code subject} trained with {@code beta}: read from the work folder, or trained and saved there. */
+    /**
+     * The concept of {@code subject} trained with {@code beta}: read from the work folder, or trained and
+     * saved there. The demo concept's placeholder and initializer (its shape word) are used, and the file
+     * name carries beta and steps, so a run with other settings never reads another's concept.
+     */
     public Concept concept(Subject subject, double beta) throws Exception {
-        String placeholder = placeholder(subject);
-        Path file = workDir.resolve(subject.id()).resolve(String.format(Locale.ROOT, "beta-%s.safetensors", beta));
+        DemoSubjects.Demo demo = DemoSubjects.demo(subject);
+        String placeholder = demo.placeholder();
+        Path file = workDir.resolve(subject.id()).resolve(
+                String.format(Locale.ROOT, "beta-%s-%d-steps.safetensors", beta, settings.steps()));
         int width = model.textEncoder().config().width();
         if (!Files.isRegularFile(file)) {
             Map<String, Object> parameters = new LinkedHashMap<>(TrainingSettings.defaults());
@@ -139,7 +142,7 @@ public final class HeldOutStudy {
             parameters.put("seed", settings.seed());
             parameters.put("previewEvery", 0);
             parameters.put("checkpointEvery", settings.steps());
-            Concept start = new Concept(subject.id(), placeholder, subject.shape().word(), new float[0][]);
+            Concept start = new Concept(subject.id(), placeholder, demo.initializer(), new float[0][]);
             Path runDir = file.resolveSibling(file.getFileName() + ".run");
             long t0 = System.nanoTime();
             float[][] vectors = new TextualInversionTrainer().train(
@@ -158,7 +161,7 @@ public final class HeldOutStudy {
             for (int i = 0; i < rows.length; i++) {
                 rows[i] = vectors.get(i).toFloatArray();
             }
-            return new Concept(subject.id(), placeholder, subject.shape().word(), rows);
+            return new Concept(subject.id(), placeholder, demo.initializer(), rows);
         }
     }
 
