@@ -92,6 +92,7 @@ export const api = {
 
   jobs: () => get("/api/jobs"),
   job: (id) => get(`/api/jobs/${enc(id)}`),
+  jobHistory: (id) => get(`/api/jobs/${enc(id)}/history`),
   submitJob: (type, params) => post("/api/jobs", { type, params }),
   cancelJob: (id) => post(`/api/jobs/${enc(id)}/cancel`),
 

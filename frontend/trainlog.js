@@ -1,7 +1,9 @@
-// The curve of every training this browser watches. The server sends only the latest progress, so
+// The curve of every training this browser watches. The WebSocket sends only the latest progress, so
 // points are collected here from the moment the page opens (whatever view is showing) and kept in
-// localStorage, so the chart survives a reload. Previews are kept in memory only (they are images).
+// localStorage, so the chart survives a reload; the steps before that (a page opened late, another
+// browser) come once from the server's history of the job. Previews are kept in memory only.
 
+import { api } from "./api.js";
 import { jobs } from "./ws.js";
 
 const KEY = "conceptrank.trainlog.";
@@ -20,8 +22,32 @@ function load(jobId) {
       points = [];
     }
     logs.set(jobId, { points, previews: [], lastPreview: null, saveTimer: null });
+    fetchHistory(jobId);
   }
   return logs.get(jobId);
+}
+
+// Adds the server's points from before this browser's first one, then redraws whoever shows the job.
+async function fetchHistory(jobId) {
+  let history;
+  try {
+    history = await api.jobHistory(jobId);
+  } catch {
+    return; // an older server, or the job is gone: the local points stand
+  }
+  const log = logs.get(jobId);
+  const first = log.points.length ? log.points[0].step : Infinity;
+  const earlier = (history.points || []).filter((p) => typeof p.step === "number" && p.step < first)
+    .map((p) => {
+      const point = { step: p.step };
+      for (const field of FIELDS) if (typeof p[field] === "number") point[field] = p[field];
+      return point;
+    });
+  if (earlier.length === 0) return;
+  log.points = earlier.concat(log.points);
+  save(jobId, log);
+  const job = jobs.jobs.get(jobId);
+  if (job) jobs.emit(job, "history");
 }
 
 function save(jobId, log) {

@@ -39,6 +39,8 @@ public final class JobQueue implements AutoCloseable {
 
     /** Progress is announced at once but written to disk at most this often per job. */
     static final Duration PROGRESS_WRITE_INTERVAL = Duration.ofSeconds(1);
+    /** How many jobs keep their progress curve in memory. */
+    static final int HISTORIES_KEPT = 50;
     static final String RESTART_NOTE = "interrupted by restart; resumes from its last checkpoint";
     static final String SHUTDOWN_NOTE = "interrupted by shutdown; resumes from its last checkpoint";
 
@@ -53,6 +55,13 @@ public final class JobQueue implements AutoCloseable {
     private final Map<String, Job> jobs = new LinkedHashMap<>();
     private final Deque<String> waiting = new ArrayDeque<>();
     private final Map<String, Run> running = new HashMap<>();
+    /** Progress curves of the most recent jobs that published any (older ones are forgotten first). */
+    private final Map<String, ProgressHistory> histories = new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, ProgressHistory> eldest) {
+            return size() > HISTORIES_KEPT;
+        }
+    };
     private final List<JobEvents> listeners = new CopyOnWriteArrayList<>();
     private final List<Thread> workers = new ArrayList<>();
     private boolean started;
@@ -157,6 +166,19 @@ public final class JobQueue implements AutoCloseable {
     public Job get(String id) {
         synchronized (lock) {
             return require(id);
+        }
+    }
+
+    /**
+     * The numeric progress of the job step by step, since this server started (see {@link ProgressHistory}).
+     *
+     * @throws NotFoundException for an unknown id
+     */
+    public List<ObjectNode> history(String id) {
+        synchronized (lock) {
+            require(id);
+            ProgressHistory history = histories.get(id);
+            return history == null ? List.of() : history.points();
         }
     }
 
@@ -312,6 +334,7 @@ public final class JobQueue implements AutoCloseable {
             }
             job = job.withProgress(node);
             jobs.put(job.id(), job);
+            histories.computeIfAbsent(job.id(), id -> new ProgressHistory()).add(node);
             Instant now = now();
             if (!now.isBefore(run.lastWrite.plus(PROGRESS_WRITE_INTERVAL))) {
                 save(job);

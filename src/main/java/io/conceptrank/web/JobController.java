@@ -21,6 +21,7 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /** Training, generation, ranking and evaluation jobs: submit, watch, cancel. Live progress is on {@code /ws}. */
 @RestController
@@ -59,6 +60,15 @@ public class JobController {
     @Operation(summary = "One job: state, latest progress, result or error")
     public Job get(@PathVariable String id) {
         return queue.get(id);
+    }
+
+    /** The job's numeric progress step by step, for charts that open after the job started. */
+    public record History(String jobId, List<ObjectNode> points) {}
+
+    @GetMapping("/{id}/history")
+    @Operation(summary = "The job's progress curve: the numeric fields of every progress event since the server started (thinned beyond 2000 points)")
+    public History history(@PathVariable String id) {
+        return new History(id, queue.history(id));
     }
 
     @PostMapping("/{id}/cancel")

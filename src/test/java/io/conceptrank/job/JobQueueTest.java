@@ -99,6 +99,17 @@ class JobQueueTest {
     }
 
     @Test
+    void everyProgressStepIsKeptInTheJobsHistory() throws Exception {
+        JobQueue queue = start(1);
+        String id = queue.submit("sleep", params("{\"steps\": 4}")).id();
+        awaitState(queue, id, JobState.SUCCEEDED);
+        List<ObjectNode> history = queue.history(id);
+        assertThat(history).extracting(p -> p.path("step").asInt()).containsExactly(1, 2, 3, 4);
+        assertThat(history.get(1).path("loss").asDouble()).isEqualTo(0.5);
+        assertThatThrownBy(() -> queue.history("no-such-job")).isInstanceOf(NotFoundException.class);
+    }
+
+    @Test
     void oneWorkerRunsOneJobAtATimeInSubmissionOrder() throws Exception {
         JobQueue queue = start(1);
         Job first = queue.submit("gate", null);

@@ -94,6 +94,17 @@ class GenerateHttpTest {
         JsonNode done = awaitJob(job.path("id").asString());
         assertThat(done.path("state").asString()).as(done.toString()).isEqualTo("SUCCEEDED");
 
+        // The job's progress curve, for a chart opened after the job started: one point per step.
+        JsonNode history = json.readTree(send(at("/api/jobs/" + job.path("id").asString() + "/history")).body());
+        assertThat(history.path("points")).isNotEmpty();
+        int lastStep = 0;
+        for (JsonNode point : history.path("points")) {
+            assertThat(point.path("step").asInt()).isGreaterThan(lastStep);
+            lastStep = point.path("step").asInt();
+        }
+        assertThat(lastStep).isEqualTo(done.path("progress").path("step").asInt());
+        assertThat(send(at("/api/jobs/no-such-job/history")).statusCode()).isEqualTo(404);
+
         JsonNode result = done.path("result");
         assertThat(result.path("images")).hasSize(3);
         assertThat(result.path("chosenMetric").asString()).isEqualTo("subject-context");
