@@ -411,17 +411,36 @@ class BrowserFlowTest {
     }
 
     private String runLine() {
-        List<WebElement> line = driver.findElements(By.cssSelector(".run-status .run-line"));
-        return line.isEmpty() ? "" : line.get(0).getText();
+        return live(() -> {
+            List<WebElement> line = driver.findElements(By.cssSelector(".run-status .run-line"));
+            return line.isEmpty() ? "" : line.get(0).getText();
+        });
     }
 
     /** The shown run's state as the page words it (the badge's CSS upper-cases it). */
     private String trainState() {
-        return testId("train-state").getDomProperty("textContent");
+        return live(() -> testId("train-state").getDomProperty("textContent"));
     }
 
     private String status() {
-        return driver.findElement(By.cssSelector(".run-status")).getText();
+        return live(() -> driver.findElement(By.cssSelector(".run-status")).getText());
+    }
+
+    /**
+     * Reads a part of the training page, which redraws itself on every progress event (and when the
+     * job's earlier steps arrive): an element found just before a redraw is gone when read, so the
+     * read is tried again on a fresh lookup.
+     */
+    private static String live(java.util.function.Supplier<String> read) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return read.get();
+            } catch (StaleElementReferenceException e) {
+                if (attempt == 5) {
+                    throw e;
+                }
+            }
+        }
     }
 
     private String pageText() {
