@@ -140,7 +140,7 @@ public final class EvaluationProtocol {
     }
 
     /** Mean L2 norm of the learned vectors (plain TI tends to inflate it). */
-    private static double meanNorm(float[][] vectors) {
+    public static double meanNorm(float[][] vectors) {
         double sum = 0;
         for (float[] v : vectors) {
             double sq = 0;

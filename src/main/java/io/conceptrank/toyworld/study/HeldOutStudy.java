@@ -165,19 +165,6 @@ public final class HeldOutStudy {
         }
     }
 
-    /** The mean L2 norm of the concept's vectors. */
-    public double norm(Concept concept) {
-        double sum = 0;
-        for (float[] v : concept.vectors()) {
-            double sq = 0;
-            for (float x : v) {
-                sq += x * x;
-            }
-            sum += Math.sqrt(sq);
-        }
-        return sum / concept.vectors().length;
-    }
-
     /**
      * The L2 norm of the initializer word's token embedding, the concept's starting point. In the toy
      * text encoder most of CLIP's 49,408 rows are never trained, so the vocabulary's median (the

@@ -2,6 +2,7 @@ package io.conceptrank.toyworld.study;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import io.conceptrank.metric.eval.EvaluationProtocol;
 import io.conceptrank.metric.eval.ProtocolReport;
 import io.conceptrank.model.pkg.ModelPackage;
 import io.conceptrank.pipeline.ModelLoader;
@@ -88,7 +89,7 @@ public final class ToyStudyCommand {
                 List<Context> contexts = HeldOutStudy.evaluationContexts(subject);
                 long holds = contexts.stream().filter(c -> study.experiment3Holds(subject, concept, c)).count();
                 Row row = new Row(subject.id(), beta, fidelity, holds / (double) contexts.size(),
-                        study.norm(concept), study.initializerNorm(concept));
+                        EvaluationProtocol.meanNorm(concept.vectors()), study.initializerNorm(concept));
                 rows.add(row);
                 log(JSON.writeValueAsString(toMap(row)));
             }
