@@ -52,7 +52,7 @@ import tools.jackson.databind.ObjectMapper;
  * <pre>
  * vae  [--steps N] [--minutes M] [--resume]     autoencoder
  * clip [--steps N] [--minutes M] [--resume]     CLIP, contrastive
- * unet [--steps N] [--minutes M] [--resume]     UNet on the frozen VAE and CLIP text tower
+ * unet [--steps N] [--minutes M] [--resume] [--offset-noise-from S]   UNet on the frozen VAE and CLIP text tower
  * package [--out models/toy]                    writes the package from the checkpoints
  * metrics [--models models/toy] [--scenes N]    every figure of the shipped models, as JSON
  * retrain                                       all of the above from scratch with the default lengths
@@ -86,7 +86,8 @@ public final class ToyTrainCommand {
             case "clip-vision" -> trainClip(dir, seed, steps(options, 3000), minutes(options), resume, true);
             case "unet" -> trainUnet(dir, seed, steps(options, 100_000), minutes(options), resume,
                     Integer.parseInt(options.getOrDefault("pool", Integer.toString(POOL_SIZE))),
-                    Double.parseDouble(options.getOrDefault("checkpoint-seconds", "600")));
+                    Double.parseDouble(options.getOrDefault("checkpoint-seconds", "600")),
+                    Integer.parseInt(options.getOrDefault("offset-noise-from", Integer.toString(UNET_OFFSET_NOISE_FROM))));
             case "retrain" -> retrain(dir, Path.of(options.getOrDefault("out", "models/toy")), seed);
             case "sweep" -> sweep(Path.of(options.getOrDefault("models", "models/toy")),
                     options.getOrDefault("guidance", "3,5,7.5"), Integer.parseInt(options.getOrDefault("steps", "20")),
@@ -114,6 +115,8 @@ public final class ToyTrainCommand {
     static final int VAE_STEPS = 4174;
     static final int CLIP_STEPS = 1869;
     static final int UNET_STEPS = 9694;
+    /** The step from which the shipped UNet run trained with offset noise (see UNetTrainer). */
+    static final int UNET_OFFSET_NOISE_FROM = 12284;
     static final int VISION_STEPS = 7769;
 
     /**
@@ -125,7 +128,7 @@ public final class ToyTrainCommand {
         trainVae(dir, seed, VAE_STEPS, 1e9, false, false);
         trainClip(dir, seed, CLIP_STEPS, 1e9, false, false);
         Files.deleteIfExists(dir.resolve("latents.safetensors"));
-        trainUnet(dir, seed, UNET_STEPS, 1e9, false, POOL_SIZE, 300);
+        trainUnet(dir, seed, UNET_STEPS, 1e9, false, POOL_SIZE, 300, UNET_OFFSET_NOISE_FROM);
         trainClip(dir, seed, VISION_STEPS, 1e9, false, true);
         writePackage(dir, out, DEFAULT_STEPS, DEFAULT_GUIDANCE);
     }
@@ -245,12 +248,14 @@ public final class ToyTrainCommand {
             } else if (visionOnly) {
                 trainer.initFrom(dir.resolve("clip.safetensors"));
             }
+            trainer.evaluateWith(zeroShotJudge(dir.resolve(visionOnly ? "clip-vision-curve.jsonl" : "clip-curve.jsonl"),
+                    seed, manager, trainer::step));
             trainer.train(steps, minutes * 60, logEvery, 120, checkpoint, ToyTrainCommand::log);
         }
     }
 
     static void trainUnet(Path dir, long seed, int steps, double minutes, boolean resume, int poolSize,
-            double checkpointSeconds) throws IOException {
+            double checkpointSeconds, int offsetNoiseFrom) throws IOException {
         try (NDManager manager = NDManager.newBaseManager()) {
             AutoencoderKL vae = ToyModels.newVae(1.0);
             load(vae, dir.resolve("vae.safetensors"), manager);
@@ -262,6 +267,7 @@ public final class ToyTrainCommand {
             log(String.format("latent pool: %d scenes, scale factor %.5f (%.0f s)", pool.size(), pool.scaleFactor(),
                     (System.nanoTime() - t0) / 1e9));
             UNetTrainer trainer = new UNetTrainer(UNetTrainer.defaults(seed), clip.textModel(), pool, manager);
+            trainer.offsetNoiseFrom(offsetNoiseFrom);
             Path checkpoint = dir.resolve("unet.safetensors");
             if (resume) {
                 trainer.resume(checkpoint);
@@ -293,16 +299,39 @@ public final class ToyTrainCommand {
                 clip.textModel(), unet, vae, NoiseSchedule.stableDiffusion(), clip,
                 StableDiffusion.Conditioning.LAST_LAYER, List.of());
         List<Scene> scenes = trainedScenes(EVAL_SCENES, seed + 17);
+        return curve(dir.resolve("unet-curve.jsonl"), "samples", step, weights -> {
+            unet.namedParameters().forEach((name, p) -> p.getArray().set(weights.get(name).toFloatArray()));
+            return ToyEval.samples(model, oracle, scenes, EVAL_STEPS, EVAL_GUIDANCE, seed, manager);
+        });
+    }
+
+    /**
+     * CLIP zero-shot on {@link #EVAL_SCENES} scenes of held-out subjects with the given weights;
+     * appends each result to {@code curveFile}.
+     */
+    static Function<Map<String, NDArray>, String> zeroShotJudge(Path curveFile, long seed, NDManager manager,
+            IntSupplier step) {
+        ClipModel clip = ToyModels.newClip();
+        Initializer.initialize(clip, manager, seed);
+        List<Scene> scenes = ToyMetrics.heldOutScenes(EVAL_SCENES * 2, seed + 17);
+        return curve(curveFile, "zero_shot", step, weights -> {
+            clip.namedParameters().forEach((name, p) -> p.getArray().set(weights.get(name).toFloatArray()));
+            return ToyEval.zeroShot(clip, scenes, manager);
+        });
+    }
+
+    /** Runs {@code judge} and appends its figures, the step and the minutes since the first call to {@code file}. */
+    private static Function<Map<String, NDArray>, String> curve(Path file, String name, IntSupplier step,
+            Function<Map<String, NDArray>, ToyEval.Figures> judge) {
         long started = System.nanoTime();
         return weights -> {
-            unet.namedParameters().forEach((name, p) -> p.getArray().set(weights.get(name).toFloatArray()));
             long t0 = System.nanoTime();
-            ToyEval.Figures figures = ToyEval.samples(model, oracle, scenes, EVAL_STEPS, EVAL_GUIDANCE, seed, manager);
-            String line = JSON.writeValueAsString(Map.of("step", step.getAsInt(),
-                    "minutes", Math.round((t0 - started) / 6e9) / 10.0, "samples", figures.toMap()));
+            ToyEval.Figures figures = judge.apply(weights);
+            String line;
             try {
-                Files.writeString(dir.resolve("unet-curve.jsonl"), line + "\n", StandardOpenOption.CREATE,
-                        StandardOpenOption.APPEND);
+                line = JSON.writeValueAsString(Map.of("step", step.getAsInt(),
+                        "minutes", Math.round((t0 - started) / 6e9) / 10.0, name, figures.toMap()));
+                Files.writeString(file, line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

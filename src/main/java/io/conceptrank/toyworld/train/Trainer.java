@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -41,6 +42,7 @@ public abstract class Trainer {
     private final Adam adam;
     private final Map<String, NDArray> ema = new LinkedHashMap<>();
     private int step;
+    private Function<Map<String, NDArray>, String> evaluator;
     private int nonFinite;
 
     /** Trains every parameter of {@code model}. */
@@ -147,7 +149,9 @@ public abstract class Trainer {
             if (checkpoint != null && (System.nanoTime() - lastCheckpoint) / 1e9 > checkpointSeconds) {
                 save(checkpoint);
                 lastCheckpoint = System.nanoTime();
-                onCheckpoint(log);
+                if (evaluator != null) {
+                    log.accept(evaluator.apply(weights()));
+                }
             }
         }
         if (checkpoint != null) {
@@ -155,8 +159,10 @@ public abstract class Trainer {
         }
     }
 
-    /** Called after each periodic checkpoint (e.g. to evaluate). */
-    protected void onCheckpoint(Consumer<String> log) {}
+    /** Judges the weights ({@link #weights()}) after each periodic checkpoint; its answer is logged. */
+    public void evaluateWith(Function<Map<String, NDArray>, String> evaluator) {
+        this.evaluator = evaluator;
+    }
 
     /** The weights to use: the EMA where one is kept, else the trained weights (live arrays). */
     public Map<String, NDArray> weights() {

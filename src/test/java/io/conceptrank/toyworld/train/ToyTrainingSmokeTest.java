@@ -2,6 +2,7 @@ package io.conceptrank.toyworld.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
@@ -42,6 +43,22 @@ class ToyTrainingSmokeTest {
     void unetLossFalls() {
         try (NDManager manager = NDManager.newBaseManager()) {
             assertLossFalls(unetTrainer(manager, 0.9f), manager, 0.95f);
+        }
+    }
+
+    /**
+     * Offset noise changes the batches from its first step on and leaves the earlier ones as they
+     * were, so a retrain that switches it on at the shipped run's step repeats that run.
+     */
+    @Test
+    void offsetNoiseChangesTheBatchesFromItsStepOn() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            UNetTrainer plain = unetTrainer(manager, 0.9f);
+            plain.offsetNoiseFrom(Integer.MAX_VALUE);
+            UNetTrainer offset = unetTrainer(manager, 0.9f);
+            offset.offsetNoiseFrom(1);
+            assertEquals(loss(plain, 0, manager), loss(offset, 0, manager));
+            assertNotEquals(loss(plain, 1, manager), loss(offset, 1, manager));
         }
     }
 
@@ -91,8 +108,12 @@ class ToyTrainingSmokeTest {
     }
 
     private static float firstBatchLoss(Trainer trainer, NDManager manager) {
+        return loss(trainer, 0, manager);
+    }
+
+    private static float loss(Trainer trainer, int step, NDManager manager) {
         try (NDManager m = manager.newSubManager()) {
-            return trainer.loss(0, m).getFloat();
+            return trainer.loss(step, m).getFloat();
         }
     }
 }
