@@ -99,10 +99,16 @@ public final class ToyPackage {
         return Files.exists(decoder) ? decoder : work.resolve("vae.safetensors");
     }
 
-    /** CLIP: with its fine-tuned vision side where there is one (the text tower is the same). */
+    /** CLIP of the latest stage that has run (ToyTrainCommand.ClipStage). */
     static Path clipCheckpoint(Path work) {
-        Path vision = work.resolve("clip-vision.safetensors");
-        return Files.exists(vision) ? vision : work.resolve("clip.safetensors");
+        ToyTrainCommand.ClipStage[] stages = ToyTrainCommand.ClipStage.values();
+        for (int i = stages.length - 1; i > 0; i--) {
+            Path checkpoint = stages[i].checkpoint(work);
+            if (Files.exists(checkpoint)) {
+                return checkpoint;
+            }
+        }
+        return stages[0].checkpoint(work);
     }
 
     private static void write(Path file, JsonNode node) throws IOException {

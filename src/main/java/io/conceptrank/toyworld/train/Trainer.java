@@ -43,6 +43,8 @@ public abstract class Trainer {
     private final Map<String, NDArray> ema = new LinkedHashMap<>();
     private int step;
     private Function<Map<String, NDArray>, String> evaluator;
+    private int decayFrom = Integer.MAX_VALUE;
+    private float decayFactor = 1;
     private int nonFinite;
 
     /** Trains every parameter of {@code model}. */
@@ -116,7 +118,18 @@ public abstract class Trainer {
     }
 
     private float learningRate(int at) {
-        return at < settings.warmup() ? settings.lr() * (at + 1) / settings.warmup() : settings.lr();
+        float lr = at < settings.warmup() ? settings.lr() * (at + 1) / settings.warmup() : settings.lr();
+        return at >= decayFrom ? lr * decayFactor : lr;
+    }
+
+    /**
+     * Multiplies the learning rate by {@code factor} from {@code step} on (a step decay: a run that
+     * plateaus at the peak rate is continued at a lower one). The schedule stays a function of the
+     * step, so a resumed or repeated run follows it exactly.
+     */
+    public void decayLearningRate(int step, float factor) {
+        this.decayFrom = step;
+        this.decayFactor = factor;
     }
 
     /**

@@ -11,6 +11,7 @@ import io.conceptrank.model.clip.ClipModel;
 import io.conceptrank.model.nn.Initializer;
 import io.conceptrank.model.vae.AutoencoderKL;
 import io.conceptrank.toyworld.Dataset;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -60,6 +61,19 @@ class ToyTrainingSmokeTest {
             assertEquals(loss(plain, 0, manager), loss(offset, 0, manager));
             assertNotEquals(loss(plain, 1, manager), loss(offset, 1, manager));
         }
+    }
+
+    /** The package and the UNet take CLIP from the latest stage that has run. */
+    @Test
+    void latestClipStageIsTheOneShipped(@TempDir Path dir) throws Exception {
+        Files.createFile(dir.resolve("clip.safetensors"));
+        assertEquals(dir.resolve("clip.safetensors"), ToyPackage.clipCheckpoint(dir));
+        Files.createFile(dir.resolve("clip-vision.safetensors"));
+        assertEquals(dir.resolve("clip-vision.safetensors"), ToyPackage.clipCheckpoint(dir));
+        Files.createFile(dir.resolve("clip-joint.safetensors"));
+        assertEquals(dir.resolve("clip-joint.safetensors"), ToyPackage.clipCheckpoint(dir));
+        Files.createFile(dir.resolve("clip-vision-final.safetensors"));
+        assertEquals(dir.resolve("clip-vision-final.safetensors"), ToyPackage.clipCheckpoint(dir));
     }
 
     /** Stopping at a checkpoint and resuming gives the weights and EMA of an uninterrupted run. */
