@@ -119,7 +119,7 @@ public final class ToyTrainCommand {
      */
     static final int VAE_STEPS = 4174;
     static final int CLIP_STEPS = 1869;
-    static final int UNET_STEPS = 9694;
+    static final int UNET_STEPS = 20787;
     /** The step from which the shipped UNet run trained with offset noise (see UNetTrainer). */
     static final int UNET_OFFSET_NOISE_FROM = 12284;
     static final int VISION_STEPS = 10247;
@@ -127,7 +127,7 @@ public final class ToyTrainCommand {
     static final int VISION_LR_DECAY_FROM = 9318;
     static final float LR_DECAY = 0.2f;
     static final int JOINT_STEPS = 2981;
-    static final int FINAL_VISION_STEPS = 0;
+    static final int FINAL_VISION_STEPS = 6566;
     static final int FINAL_VISION_LR_DECAY_FROM = 3000;
     /** The UNet's steps on the first stage's text tower; the rest of its steps are on the joint stage's. */
     static final int UNET_FIRST_TEXT_STEPS = 16379;
@@ -158,7 +158,7 @@ public final class ToyTrainCommand {
 
     /** The sampler settings the package proposes (scheduler.json), chosen from measurements. */
     static final int DEFAULT_STEPS = 20;
-    static final double DEFAULT_GUIDANCE = 5.0;
+    static final double DEFAULT_GUIDANCE = 7.5;
 
     /** Sample figures of a package for several guidance scales, to choose the default. */
     static void sweep(Path packageDir, String guidances, int steps, int samples, long seed) {
