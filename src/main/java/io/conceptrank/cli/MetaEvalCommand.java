@@ -53,8 +53,8 @@ public final class MetaEvalCommand implements Callable<Integer> {
             description = "Candidate sets per subject, one per evaluation scene, 1 to 6 (default: ${DEFAULT-VALUE}).")
     private int scenes;
 
-    @Option(names = "--beta", defaultValue = "100", paramLabel = "B",
-            description = "The KL weight the concepts are trained with (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--beta", defaultValue = "1", paramLabel = "B",
+            description = "The KL weight the concepts are trained with (default: ${DEFAULT-VALUE}, the trainer's own).")
     private double beta;
 
     @Option(names = "--steps", defaultValue = "500", paramLabel = "N",
