@@ -410,7 +410,7 @@ def sd_alphas_cumprod():
 
 
 def sd_kl_weights():
-    """w_t = beta_t / (2 alpha_t (1 - abar_t)) per t, computed in float64 as NoiseSchedule.klWeight (DESIGN.md 1)."""
+    """w_t = beta_t / (2 alpha_t (1 - abar_t)) per t, computed in float64 as NoiseSchedule.klWeight (docs/design.md section 1)."""
     betas = sd_betas()
     return (betas / (2 * (1 - betas) * (1 - torch.cumprod(1 - betas, 0)))).float()
 

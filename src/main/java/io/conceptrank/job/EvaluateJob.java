@@ -15,7 +15,7 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * {@code evaluate}: the three-experiment protocol (DESIGN.md section 1) for two trained concepts of
+ * {@code evaluate}: the three-experiment protocol (docs/design.md section 1) for two trained concepts of
  * the same subject, a plain-TI one and a KL-TI one, as the CLI's {@code evaluate} runs it. Params:
  * {@code plain} and {@code kl} (concept ids), {@code description}, {@code context}, optionally
  * {@code template} (default {@code a photo of {}}) and {@code name}, and {@code images} with the URLs

@@ -11,18 +11,22 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 
 /**
- * The reference fixtures: the root is the system property {@code conceptrank.fixtures}, else
- * ../shared/fixtures. Parity tests find their folders here by the folder's own config file, so a
+ * The reference fixtures: the root is the system property {@code conceptrank.fixtures} (Maven sets it to
+ * the repository's {@code src/test/fixtures}; {@code -Dconceptrank.fixtures=DIR} points elsewhere), else
+ * {@value #IN_REPO} relative to the working directory (the project root, for a test run from an IDE). Parity tests find their folders here by the folder's own config file, so a
  * new folder of a known format is checked without any code change.
  */
 public final class Fixtures {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Where the fixtures live in the repository, relative to the project root. */
+    public static final String IN_REPO = "src/test/fixtures";
+
     private Fixtures() {}
 
     public static Path root() {
-        Path root = Path.of(System.getProperty("conceptrank.fixtures", "../shared/fixtures")).toAbsolutePath().normalize();
+        Path root = Path.of(System.getProperty("conceptrank.fixtures", IN_REPO)).toAbsolutePath().normalize();
         if (!Files.isDirectory(root)) {
             throw new IllegalStateException("fixtures not found at " + root
                     + "; set -Dconceptrank.fixtures=/path/to/fixtures");

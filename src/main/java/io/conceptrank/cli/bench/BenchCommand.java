@@ -43,7 +43,7 @@ import tools.jackson.databind.JsonNode;
             "Presets: toy = models/toy, the model package that ships in the repository (from the working "
                 + "directory; its own configs and weights, batch the trainer's default); tiny = the shapes of the "
                 + "shared sd-pipeline and clip-model fixtures (read from their config.json under "
-                + "-Dconceptrank.fixtures, $CONCEPTRANK_FIXTURES or ../shared/fixtures, else "
+                + "-Dconceptrank.fixtures, $CONCEPTRANK_FIXTURES or src/test/fixtures, else "
                 + "built in), random weights; sd15 = SD 1.5's UNet, VAE and text encoder with CLIP ViT-L/14, random "
                 + "weights (about 1.3 G parameters, 6 GB; slow on a CPU); a model package folder = its own configs "
                 + "and weights (random where they do not load; the output says which).",

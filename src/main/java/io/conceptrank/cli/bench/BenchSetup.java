@@ -209,13 +209,13 @@ public record BenchSetup(String preset, String source, ClipConfig.Text textEncod
     }
 
     /**
-     * The shared fixtures folder: {@code -Dconceptrank.fixtures}, else {@code $CONCEPTRANK_FIXTURES},
-     * else {@code ../shared/fixtures} from the working directory (the repository's neighbour); null
+     * The reference fixtures folder: {@code -Dconceptrank.fixtures}, else {@code $CONCEPTRANK_FIXTURES},
+     * else {@code src/test/fixtures} from the working directory (run from the repository root); null
      * when none exists.
      */
     public static Path fixturesRoot() {
         String configured = System.getProperty("conceptrank.fixtures", System.getenv("CONCEPTRANK_FIXTURES"));
-        Path root = configured != null ? Path.of(configured) : Path.of("..", "shared", "fixtures");
+        Path root = configured != null ? Path.of(configured) : Path.of("src", "test", "fixtures");
         return Files.isDirectory(root) ? root.toAbsolutePath().normalize() : null;
     }
 }

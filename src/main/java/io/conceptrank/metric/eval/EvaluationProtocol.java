@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The seed's three-experiment evaluation of a learned concept (DESIGN.md section 1), run for the
+ * The seed's three-experiment evaluation of a learned concept (docs/design.md section 1), run for the
  * plain-TI and the KL-TI concept of the same subject:
  * <ol>
  *   <li>prompt {@code a photo of <S*>} vs images {subject, look-alike, other subject, unrelated object}:

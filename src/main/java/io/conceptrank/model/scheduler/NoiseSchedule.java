@@ -130,7 +130,7 @@ public final class NoiseSchedule {
     /**
      * The weight of the KL between the reverse steps p(x_{t-1} | x_t, c) of two conditionings, in units of
      * ||eps_new - eps_init||^2: beta_t / (2 alpha_t (1 - abar_t)), i.e. beta_t^2 / (2 sigma_t^2 alpha_t (1 - abar_t))
-     * with sigma_t^2 = beta_t (DESIGN.md section 1). Computed in float64.
+     * with sigma_t^2 = beta_t (docs/design.md section 1). Computed in float64.
      */
     public double klWeight(int t) {
         check(t);

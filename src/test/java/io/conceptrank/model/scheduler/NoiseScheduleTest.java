@@ -54,7 +54,7 @@ class NoiseScheduleTest {
     }
 
     /**
-     * DESIGN.md section 1: for reverse means mu = (x_t - beta_t / sqrt(1 - abar_t) eps) / sqrt(alpha_t) and equal
+     * docs/design.md section 1: for reverse means mu = (x_t - beta_t / sqrt(1 - abar_t) eps) / sqrt(alpha_t) and equal
      * variances beta_t, KL = ||mu_new - mu_init||^2 / (2 beta_t) = w_t ||eps_new - eps_init||^2.
      */
     @Test

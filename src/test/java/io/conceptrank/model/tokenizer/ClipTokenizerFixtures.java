@@ -1,5 +1,6 @@
 package io.conceptrank.model.tokenizer;
 
+import io.conceptrank.testing.Fixtures;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -26,7 +27,7 @@ final class ClipTokenizerFixtures {
     }
 
     static Path dir() {
-        return Path.of(System.getProperty("conceptrank.fixtures", "../shared/fixtures")).resolve("clip-tokenizer");
+        return Fixtures.root().resolve("clip-tokenizer");
     }
 
     static List<Case> cases() {
