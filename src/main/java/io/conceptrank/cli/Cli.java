@@ -26,9 +26,17 @@ import picocli.CommandLine.ScopeType;
 // --help and --version are inherited: every command has them without declaring them.
 @Command(name = "conceptrank", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT,
         versionProvider = Cli.Version.class,
-        description = "ConceptRank's headless commands. Without a command, java -jar conceptrank.jar starts the server.",
+        description = {"ConceptRank's headless commands. Without a command, java -jar conceptrank.jar starts the "
+                + "server (http://127.0.0.1:" + Cli.DEFAULT_PORT + "/; --server.port=N or server.port in application.yml "
+                + "to change the port).", ""},
         subcommands = HelpCommand.class)
 public final class Cli {
+
+    /** The server's default port (application.yml's server.port). */
+    public static final int DEFAULT_PORT = 7477;
+
+    /** Asking for the commands rather than the server. */
+    private static final java.util.Set<String> HELP = java.util.Set.of("--help", "-h", "--version", "-V");
 
     /** The command did what was asked. */
     public static final int OK = 0;
@@ -46,8 +54,14 @@ public final class Cli {
 
     private Cli() {}
 
-    /** Whether {@code args} ask for a command (their first argument names one) rather than the server. */
+    /**
+     * Whether {@code args} ask for a command (their first argument names one, or is {@code --help}, {@code -h},
+     * {@code --version} or {@code -V}) rather than the server.
+     */
     public static boolean isCommand(String[] args) {
+        if (args.length > 0 && HELP.contains(args[0])) {
+            return true;
+        }
         return args.length > 0 && commandLine(new PrintWriter(PrintWriter.nullWriter()),
                 new PrintWriter(PrintWriter.nullWriter())).getSubcommands().containsKey(args[0]);
     }

@@ -40,6 +40,9 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Mixin
     private OutputOptions output;
 
+    @Mixin
+    private ThreadOptions threads;
+
     @Option(names = "--model", required = true, paramLabel = "DIR",
             description = "The model package folder; it must have a clip part.")
     private Path model;
@@ -100,7 +103,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         EvaluationProtocol.Images images = new EvaluationProtocol.Images(image("--subject", subject),
                 image("--look-alike", lookAlike), image("--other-subject", otherSubject),
                 image("--unrelated", unrelated), image("--subject-in-context", subjectInContext));
-        try (Inputs.Model m = Inputs.model(spec, model, output)) {
+        try (Inputs.Model m = Inputs.model(spec, model, output, threads)) {
             if (m.sd().clip() == null) {
                 throw Inputs.bad(spec, "--model " + model + " has no clip part, which the protocol needs");
             }

@@ -39,6 +39,9 @@ public final class GenerateCommand implements Callable<Integer> {
     @Mixin
     private OutputOptions output;
 
+    @Mixin
+    private ThreadOptions threads;
+
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "The model package folder.")
     private Path model;
 
@@ -93,7 +96,7 @@ public final class GenerateCommand implements Callable<Integer> {
         if (embedding == null && placeholder != null) {
             throw Inputs.bad(spec, "--placeholder needs --embedding (the vectors it stands for)");
         }
-        try (Inputs.Model m = Inputs.model(spec, model, output);
+        try (Inputs.Model m = Inputs.model(spec, model, output, threads);
                 NDManager manager = m.sd().manager().newSubManager()) {
             LearnedTokens tokens = LearnedTokens.none();
             String token = null;

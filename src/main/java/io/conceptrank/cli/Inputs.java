@@ -2,6 +2,7 @@ package io.conceptrank.cli;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import io.conceptrank.InstallLocation;
 import io.conceptrank.model.io.ModelLoadException;
 import io.conceptrank.model.pkg.ModelPackage;
 import io.conceptrank.model.pkg.ModelPackageException;
@@ -56,11 +57,23 @@ final class Inputs {
         }
     }
 
-    /** Loads the model package at {@code dir}; an unusable package is bad input naming its problems. */
-    static Model model(CommandSpec spec, Path dir, OutputOptions output) {
+    /**
+     * Chooses libtorch's threads ({@code --threads}, reported as the first progress line), then loads the
+     * model package at {@code dir}; an unusable package is bad input naming its problems.
+     */
+    static Model model(CommandSpec spec, Path given, OutputOptions output, ThreadOptions threads) {
+        Path dir = given;
         if (!Files.exists(dir)) {
-            throw bad(spec, "--model " + dir + ": no such folder or file");
+            // models/toy from anywhere: a relative path is also looked for beside the jar.
+            InstallLocation.Found found = InstallLocation.find(given);
+            if (!found.exists()) {
+                throw bad(spec, "--model " + given + ": no such folder or file (looked in "
+                        + String.join(", ", found.looked().stream().map(Path::toString).toList()) + ")");
+            }
+            dir = found.path();
+            output.err().println("model: " + found.describe("--model " + given));
         }
+        threads.apply(output);
         try (ModelPackage pkg = ModelPackage.open(dir)) {
             StableDiffusion sd = ModelLoader.load(pkg, Device.cpu());
             sd.warnings().forEach(w -> output.warn("model: " + w));

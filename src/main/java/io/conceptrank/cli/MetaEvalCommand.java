@@ -41,6 +41,9 @@ public final class MetaEvalCommand implements Callable<Integer> {
     @Mixin
     private OutputOptions output;
 
+    @Mixin
+    private ThreadOptions threads;
+
     @Option(names = "--model", defaultValue = "models/toy", paramLabel = "DIR",
             description = "A toy-world model package with its oracle.safetensors (default: ${DEFAULT-VALUE}).")
     private Path model;
@@ -88,7 +91,7 @@ public final class MetaEvalCommand implements Callable<Integer> {
             throw Inputs.bad(spec, "--model " + model + " has no oracle.safetensors: meta-eval runs on a toy-world "
                     + "package, whose oracle knows what each picture shows");
         }
-        try (PluginRegistry registry = new PluginRegistry(plugins); Inputs.Model m = Inputs.model(spec, model, output)) {
+        try (PluginRegistry registry = new PluginRegistry(plugins); Inputs.Model m = Inputs.model(spec, model, output, threads)) {
             registry.entries().stream().filter(e -> e.error() != null)
                     .forEach(e -> output.warn(e.jar() + ": " + e.error()));
             if (m.sd().clip() == null) {

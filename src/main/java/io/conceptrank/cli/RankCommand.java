@@ -46,6 +46,9 @@ public final class RankCommand implements Callable<Integer> {
     @Mixin
     private OutputOptions output;
 
+    @Mixin
+    private ThreadOptions threads;
+
     @Option(names = "--model", required = true, paramLabel = "DIR",
             description = "The model package folder; it must have a clip part.")
     private Path model;
@@ -109,7 +112,7 @@ public final class RankCommand implements Callable<Integer> {
             List<BufferedImage> batch = Inputs.readImages(spec, "--images", imageFiles);
             List<BufferedImage> photos = references == null ? List.of()
                     : Inputs.readImages(spec, "--references", Inputs.imageFiles(spec, "--references", references));
-            try (Inputs.Model m = Inputs.model(spec, model, output)) {
+            try (Inputs.Model m = Inputs.model(spec, model, output, threads)) {
                 if (m.sd().clip() == null) {
                     throw Inputs.bad(spec, "--model " + model + " has no clip part, which ranking needs");
                 }

@@ -48,6 +48,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin
     private OutputOptions output;
 
+    @Mixin
+    private ThreadOptions threads;
+
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "The model package folder.")
     private Path model;
 
@@ -128,7 +131,7 @@ public final class TrainCommand implements Callable<Integer> {
         List<Path> files = Inputs.imageFiles(spec, "--references", references);
         List<BufferedImage> images = Inputs.readImages(spec, "--references", files);
         Path workDir = work != null ? work : out.resolveSibling(stem(out) + ".work");
-        try (Inputs.Model m = Inputs.model(spec, model, output)) {
+        try (Inputs.Model m = Inputs.model(spec, model, output, threads)) {
             Concept concept = new Concept(placeholder, placeholder, initializer, new float[0][]);
             TrainerPlugin.Request request = new TrainerPlugin.Request(concept, vectors, images, parameters, workDir,
                     resume);

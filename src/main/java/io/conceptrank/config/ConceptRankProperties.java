@@ -1,7 +1,7 @@
 package io.conceptrank.config;
 
+import io.conceptrank.InstallLocation;
 import io.conceptrank.engine.EnginePreference;
-import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import java.nio.file.Path;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -11,11 +11,13 @@ import org.springframework.validation.annotation.Validated;
 /**
  * The {@code conceptrank:} section of {@code application.yml}.
  *
- * @param modelsDir    folder of model packages; relative paths resolve against the working directory
+ * @param modelsDir    folder of model packages; a relative path is looked for in the working directory, then
+ *                     beside the jar (and above it when the jar is in a build's target/), see {@link #modelsFolder()}
  * @param dataDir      folder for concepts, jobs, embeddings and outputs
  * @param defaultModel model package used when a request names none
  * @param engine       engine for inference-only sessions: auto, pytorch or tensorrt
- * @param threads      PyTorch intra-op threads; 0 means one per core
+ * @param threads      libtorch threads: {@code auto} (the cores minus the 1-minute load average, at least
+ *                     1) or a positive whole number
  */
 @Validated
 @ConfigurationProperties("conceptrank")
@@ -24,5 +26,10 @@ public record ConceptRankProperties(
         @DefaultValue("data") Path dataDir,
         @DefaultValue("toy") @NotBlank String defaultModel,
         @DefaultValue("auto") EnginePreference engine,
-        @DefaultValue("0") @Min(0) int threads) {
+        @DefaultValue("auto") @NotBlank String threads) {
+
+    /** Where {@link #modelsDir} is: the places looked and the one used. */
+    public InstallLocation.Found modelsFolder() {
+        return InstallLocation.find(modelsDir);
+    }
 }

@@ -2,6 +2,7 @@ package io.conceptrank.config;
 
 import io.conceptrank.engine.EngineInfo;
 import io.conceptrank.engine.Engines;
+import io.conceptrank.engine.ThreadChoice;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -11,6 +12,7 @@ public class EngineConfiguration {
 
     @Bean
     public EngineInfo engineInfo(ConceptRankProperties properties) {
-        return Engines.detect(properties.engine(), properties.threads());
+        // A bad value stops the start with a message that names the setting and what it may be.
+        return Engines.detect(properties.engine(), ThreadChoice.choose(properties.threads(), "conceptrank.threads"));
     }
 }

@@ -1,5 +1,6 @@
 package io.conceptrank.config;
 
+import io.conceptrank.InstallLocation;
 import io.conceptrank.concept.ConceptStore;
 import io.conceptrank.engine.EngineInfo;
 import io.conceptrank.job.BatchRanker;
@@ -12,6 +13,8 @@ import io.conceptrank.job.TrainJob;
 import io.conceptrank.pipeline.ActiveModel;
 import io.conceptrank.plugin.PluginRegistry;
 import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -20,9 +23,13 @@ import org.springframework.context.annotation.Configuration;
 @Configuration(proxyBeanMethods = false)
 public class PipelineConfiguration {
 
+    private static final Logger log = LoggerFactory.getLogger(PipelineConfiguration.class);
+
     @Bean(destroyMethod = "close")
     public ActiveModel activeModel(ConceptRankProperties properties, EngineInfo engines) {
-        return new ActiveModel(properties.modelsDir(), properties.defaultModel(), engines.device());
+        InstallLocation.Found models = properties.modelsFolder();
+        log.info("{}", models.describe("Model packages (conceptrank.models-dir " + properties.modelsDir() + ")"));
+        return new ActiveModel(models.path(), properties.defaultModel(), engines.device());
     }
 
     @Bean(destroyMethod = "close")

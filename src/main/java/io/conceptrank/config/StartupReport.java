@@ -35,7 +35,7 @@ public class StartupReport {
                 ConceptRankVersion.get(), environment.getProperty("server.address", "0.0.0.0"),
                 environment.getProperty("local.server.port", "?"),
                 engines.device(), engines.inferenceEngine());
-        Path modelsDir = properties.modelsDir().toAbsolutePath().normalize();
+        Path modelsDir = properties.modelsFolder().path().toAbsolutePath().normalize();
         if (!hasSubfolder(modelsDir)) {
             log.warn("No model package is installed in {} - see README", modelsDir);
         } else if (!Files.isDirectory(modelsDir.resolve(properties.defaultModel()))) {

@@ -12,6 +12,7 @@ import ai.djl.Device;
  * @param deviceReason          why that device was chosen
  * @param inferenceEngine       engine name for inference-only sessions
  * @param inferenceEngineReason why that engine was chosen (including any fallback)
+ * @param threads               libtorch's thread count, why, and OpenMP's wait policy
  */
 public record EngineInfo(
         EngineStatus pytorch,
@@ -20,5 +21,6 @@ public record EngineInfo(
         Device device,
         String deviceReason,
         String inferenceEngine,
-        String inferenceEngineReason) {
+        String inferenceEngineReason,
+        ThreadChoice threads) {
 }

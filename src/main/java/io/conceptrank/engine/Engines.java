@@ -17,9 +17,6 @@ public final class Engines {
     public static final String PYTORCH = "PyTorch";
     public static final String TENSORRT = "TensorRT";
 
-    /** DJL reads this once, when the PyTorch engine loads. */
-    private static final String PYTORCH_THREADS_PROPERTY = "ai.djl.pytorch.num_threads";
-
     private static final Logger log = LoggerFactory.getLogger(Engines.class);
 
     // A native library that failed to load cannot be retried in the same JVM (later tries only say
@@ -30,17 +27,30 @@ public final class Engines {
     }
 
     /**
-     * Probes the engines and makes the choices. Call before anything else touches DJL, or
-     * {@code threads} has no effect.
+     * Probes the engines and makes the choices, with libtorch's threads chosen automatically (or as
+     * given: a positive count).
      *
      * @param preference engine for inference-only sessions
-     * @param threads    PyTorch intra-op threads; 0 keeps DJL's default (one per core)
+     * @param threads    libtorch threads; 0 = {@code auto} (see {@link ThreadChoice})
      */
     public static EngineInfo detect(EnginePreference preference, int threads) {
-        if (threads > 0) {
-            System.setProperty(PYTORCH_THREADS_PROPERTY, Integer.toString(threads));
-        }
+        return detect(preference, ThreadChoice.choose(threads > 0 ? Integer.toString(threads) : ThreadChoice.AUTO,
+                "conceptrank.threads"));
+    }
+
+    /**
+     * Probes the engines and makes the choices. Call before anything else touches DJL: the thread count
+     * goes to DJL as the properties its PyTorch engine reads when it loads, and to a loaded engine directly.
+     *
+     * @param preference engine for inference-only sessions
+     * @param threads    libtorch's thread count and why
+     */
+    public static EngineInfo detect(EnginePreference preference, ThreadChoice threads) {
+        threads.applyBeforeEngineLoads();
         EngineStatus pytorch = probe(PYTORCH);
+        if (pytorch.available()) {
+            setLoadedEngineThreads(threads.threads());
+        }
         EngineStatus tensorrt = preference == EnginePreference.PYTORCH
                 ? EngineStatus.unavailable(TENSORRT, "not probed: conceptrank.engine is pytorch")
                 : probe(TENSORRT);
@@ -73,14 +83,27 @@ public final class Engines {
             inferenceReason = "TensorRT unavailable, falling back to PyTorch"; // tensorrt.reason() says why
         }
 
-        EngineInfo info = new EngineInfo(pytorch, tensorrt, cudaGpus, device, deviceReason, inferenceEngine, inferenceReason);
+        EngineInfo info = new EngineInfo(pytorch, tensorrt, cudaGpus, device, deviceReason, inferenceEngine, inferenceReason,
+                threads);
         log.info("Device: {} ({})", device, deviceReason);
+        log.info("libtorch {}", threads.describe());
         if (preference == EnginePreference.TENSORRT && !tensorrt.available()) {
             log.warn("conceptrank.engine is tensorrt, but {}: {}", inferenceReason, tensorrt.reason());
         } else {
             log.info("Inference engine: {} ({})", inferenceEngine, inferenceReason);
         }
         return info;
+    }
+
+    /** Where the engine loaded before the properties were set (a test JVM, an embedding host), set it now. */
+    private static void setLoadedEngineThreads(int threads) {
+        try {
+            if (ai.djl.pytorch.jni.JniUtils.getNumThreads() != threads) {
+                ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
+            }
+        } catch (Throwable t) { // never fail the start over a thread count
+            log.warn("could not set libtorch's thread count to {}: {}", threads, describe(t));
+        }
     }
 
     private static EngineStatus probe(String name) {

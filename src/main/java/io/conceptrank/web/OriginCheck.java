@@ -19,8 +19,8 @@ import org.springframework.web.socket.server.HandshakeInterceptor;
  * Refuses (403) a WebSocket handshake from a web page of another site: browsers let any page open a
  * WebSocket to 127.0.0.1 and send its Origin, so the check is what keeps a foreign page away from the
  * jobs. Let through are requests without an Origin (not a browser: the CLI, scripts), the configured
- * origins, the loopback origins on the server's port ({@code http://127.0.0.1:7860},
- * {@code http://localhost:7860}), and the page's own origin where the browser reached the server by IP
+ * origins, the loopback origins on the server's port ({@code http://127.0.0.1:7477},
+ * {@code http://localhost:7477}), and the page's own origin where the browser reached the server by IP
  * address (a server opened to the network). A same-origin page reached by host name must be listed:
  * the Host header alone would also let a DNS-rebinding page through.
  */

@@ -16,6 +16,7 @@ public record SystemReport(
         EnginesFound engines,
         Choice device,
         Choice inferenceEngine,
+        Threads threads,
         Jvm jvm) {
 
     /** @param cudaGpuCount CUDA GPUs the driver reports, usable by PyTorch or not */
@@ -23,6 +24,13 @@ public record SystemReport(
     }
 
     public record Choice(String chosen, String reason) {
+    }
+
+    /**
+     * libtorch's threads: {@code conceptrank.threads} ({@code auto} or a number), the count chosen and why,
+     * and OpenMP's wait policy ({@code OMP_WAIT_POLICY}).
+     */
+    public record Threads(int chosen, String setting, String reason, String waitPolicy) {
     }
 
     /** @param residentBytes resident set size of the process (native memory included), null where unknown */
@@ -45,6 +53,8 @@ public record SystemReport(
                 new EnginesFound(info.pytorch(), info.tensorrt(), info.cudaGpuCount()),
                 new Choice(info.device().toString(), info.deviceReason()),
                 new Choice(info.inferenceEngine(), info.inferenceEngineReason()),
+                new Threads(info.threads().threads(), info.threads().setting(), info.threads().reason(),
+                        info.threads().waitPolicy()),
                 jvm);
     }
 

@@ -21,6 +21,10 @@ class CliTest {
     void aCommandNameRunsTheCliAnythingElseTheServer() {
         assertThat(Cli.isCommand(new String[] {"bench", "--help"})).isTrue();
         assertThat(Cli.isCommand(new String[] {"help"})).isTrue();
+        // help and version print, they do not start the server
+        assertThat(Cli.isCommand(new String[] {"--help"})).isTrue();
+        assertThat(Cli.isCommand(new String[] {"-h"})).isTrue();
+        assertThat(Cli.isCommand(new String[] {"--version"})).isTrue();
         assertThat(Cli.isCommand(new String[] {})).isFalse();
         assertThat(Cli.isCommand(new String[] {"--server.port=8080"})).isFalse();
         assertThat(Cli.isCommand(new String[] {"benchmark"})).isFalse();
@@ -32,10 +36,28 @@ class CliTest {
         assertThat(out.toString())
                 .contains("Usage: conceptrank bench")
                 .contains("--preset=toy|tiny|sd15|PATH", "--batch=N", "--latent-size=N", "--iterations=N", "--warmup=N",
-                        "--threads=N", "--peer=PYTHON", "--json")
+                        "--threads=auto|N", "--peer=PYTHON", "--json")
                 .contains("Exit codes:")
                 .containsPattern("(?m)^\\s*2\\s+bad input");
         assertThat(err.toString()).isEmpty();
+    }
+
+    @Test
+    void dashHListsEveryCommandAndSaysHowTheServerStarts() {
+        assertThat(run("-h")).isEqualTo(Cli.OK);
+        assertThat(out.toString()).contains("generate", "train", "rank", "evaluate", "meta-eval", "bench")
+                .contains("starts the server (http://127.0.0.1:" + Cli.DEFAULT_PORT + "/")
+                .contains("--server.port=N");
+        assertThat(Cli.DEFAULT_PORT).isNotIn(7860, 8188, 9090, 8080);
+    }
+
+    @Test
+    void everyCommandThatComputesTakesThreads() {
+        for (String command : new String[] {"generate", "train", "rank", "evaluate", "meta-eval", "bench"}) {
+            out.getBuffer().setLength(0);
+            assertThat(run(command, "--help")).isEqualTo(Cli.OK);
+            assertThat(out.toString()).as(command).contains("--threads=auto|N");
+        }
     }
 
     @Test

@@ -51,6 +51,9 @@ class TrainCommandTest {
         assertThat(result.get("settings").get("weighting").asString()).isEqualTo("uniform");
         assertThat(Path.of(result.get("workDir").asString())).isDirectory();
         assertThat(run.err()).as("progress on stderr").contains("train:", "2/2", "loss");
+        assertThat(run.err().lines().findFirst().orElse("")).as("the first progress line: threads and why")
+                .matches("threads: \\d+ \\(auto: \\d+ cores? minus 1-minute load [0-9.]+; set --threads to choose\\); "
+                        + "OpenMP wait policy .+");
         try (NDManager manager = NDManager.newBaseManager()) {
             EmbeddingFiles.Loaded loaded = EmbeddingFiles.read(out, out.toString(),
                     result.get("width").asInt(), manager);
@@ -64,6 +67,16 @@ class TrainCommandTest {
             }
             assertThat(norm).isCloseTo(result.get("embeddingNorm").asDouble(), org.assertj.core.data.Offset.offset(1e-4));
         }
+    }
+
+    @Test
+    void aBadThreadCountIsBadInput() throws IOException {
+        Path model = FixtureModels.writeSdPipelinePackage(FixtureModels.sdPipelineFolder(), dir.resolve("model"), false);
+        CommandRun run = CommandRun.of("train", "--model", model.toString(), "--references",
+                references(dir.resolve("refs")).toString(), "--placeholder", "<my-dog>", "--initializer", "dog",
+                "--steps", "1", "--threads", "0", "--out", dir.resolve("x.safetensors").toString());
+        assertThat(run.exit()).isEqualTo(Cli.BAD_INPUT);
+        assertThat(run.err()).contains("--threads must be auto or a whole number of threads (1 or more), got '0'");
     }
 
     @Test

@@ -57,7 +57,7 @@ class DefaultBindAddressTest {
         yaml.setResources(new ClassPathResource("application.yml"));
         Properties defaults = yaml.getObject();
 
-        assertThat(defaults).containsEntry("server.address", "127.0.0.1").containsEntry("server.port", 7860);
+        assertThat(defaults).containsEntry("server.address", "127.0.0.1").containsEntry("server.port", 7477);
     }
 
     private static List<InetAddress> nonLoopbackAddresses() throws IOException {

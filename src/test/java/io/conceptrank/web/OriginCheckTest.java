@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 
 class OriginCheckTest {
 
-    private static final int PORT = 7860;
+    private static final int PORT = 7477;
     private final OriginCheck defaults = new OriginCheck(List.of());
 
     private static InetSocketAddress host(String name, int port) {
@@ -17,19 +17,19 @@ class OriginCheckTest {
 
     @Test
     void loopbackPagesOnTheServersPortAreAllowed() {
-        assertThat(defaults.allows("http://127.0.0.1:7860", host("127.0.0.1", PORT), PORT)).isTrue();
-        assertThat(defaults.allows("http://localhost:7860", host("127.0.0.1", PORT), PORT)).isTrue();
-        assertThat(defaults.allows("http://[::1]:7860", host("::1", PORT), PORT)).isTrue();
+        assertThat(defaults.allows("http://127.0.0.1:7477", host("127.0.0.1", PORT), PORT)).isTrue();
+        assertThat(defaults.allows("http://localhost:7477", host("127.0.0.1", PORT), PORT)).isTrue();
+        assertThat(defaults.allows("http://[::1]:7477", host("::1", PORT), PORT)).isTrue();
         assertThat(defaults.allows("http://localhost:3000", host("127.0.0.1", PORT), PORT)).isFalse();
     }
 
     @Test
     void aPageFromTheServersOwnAddressIsAllowedButNotFromAHostName() {
-        assertThat(defaults.allows("http://192.168.1.20:7860", host("192.168.1.20", PORT), PORT)).isTrue();
-        assertThat(defaults.allows("http://192.168.1.20:7860", host("192.168.1.21", PORT), PORT)).isFalse();
-        assertThat(defaults.allows("http://[fe80::1]:7860", host("fe80::1", PORT), PORT)).isTrue();
+        assertThat(defaults.allows("http://192.168.1.20:7477", host("192.168.1.20", PORT), PORT)).isTrue();
+        assertThat(defaults.allows("http://192.168.1.20:7477", host("192.168.1.21", PORT), PORT)).isFalse();
+        assertThat(defaults.allows("http://[fe80::1]:7477", host("fe80::1", PORT), PORT)).isTrue();
         // DNS rebinding: the attacker's name points at this server, so Origin and Host agree.
-        assertThat(defaults.allows("http://rebind.example:7860", host("rebind.example", PORT), PORT)).isFalse();
+        assertThat(defaults.allows("http://rebind.example:7477", host("rebind.example", PORT), PORT)).isFalse();
         // Behind a proxy on the default port: the Host header has no port.
         assertThat(defaults.allows("https://10.0.0.5", host("10.0.0.5", 0), 8443)).isTrue();
         assertThat(defaults.allows("https://10.0.0.5:9000", host("10.0.0.5", 0), 8443)).isFalse();

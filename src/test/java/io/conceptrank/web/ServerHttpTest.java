@@ -48,6 +48,13 @@ class ServerHttpTest {
         assertThat(tensorrt.path("reason").isNull()).isEqualTo(tensorrt.path("available").asBoolean());
 
         assertThat(system.path("device").path("chosen").asString()).isEqualTo("cpu()");
+
+        // conceptrank.threads is auto unless set: the count, the reason naming the cores and load, the wait policy.
+        JsonNode threads = system.path("threads");
+        assertThat(threads.path("chosen").asInt()).isBetween(1, Runtime.getRuntime().availableProcessors());
+        assertThat(threads.path("setting").asString()).isEqualTo("auto");
+        assertThat(threads.path("reason").asString()).startsWith("auto: ").contains("core").contains("load");
+        assertThat(threads.path("waitPolicy").asString()).isNotBlank();
         assertThat(system.path("device").path("reason").asString()).isNotBlank();
         assertThat(system.path("inferenceEngine").path("chosen").asString()).isIn("PyTorch", "TensorRT");
 

@@ -7,6 +7,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import io.conceptrank.cli.Cli;
 import io.conceptrank.cli.OutputOptions;
 import io.conceptrank.cli.Progress;
+import io.conceptrank.cli.ThreadOptions;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -87,10 +88,9 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Untimed runs per op first (default: ${DEFAULT-VALUE}).")
     private int warmup;
 
-    @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
-            description = "PyTorch intra-op threads for Java and the peer (default: 0 = libtorch's default, one per "
-                    + "core).")
-    private int threads;
+    /** libtorch threads for Java; the peer gets the count chosen. */
+    @Mixin
+    private ThreadOptions threads;
 
     @Option(names = "--peer", paramLabel = "PYTHON",
             description = "Also time the ops in PyTorch with this Python (e.g. python3; a python3 without torch "
@@ -143,10 +143,8 @@ public final class BenchCommand implements Callable<Integer> {
             JsonNode peerSummary) {}
 
     private Run run(BenchSetup setup, Benchmark.Settings settings, PythonPeer.Python python, Path script) {
+        threads.apply(output);
         Engine engine = Engine.getEngine("PyTorch");
-        if (threads > 0) {
-            JniUtils.setNumThreads(threads);
-        }
         int usedThreads = JniUtils.getNumThreads();
         Machine machine = Machine.now("PyTorch " + engine.getVersion() + " via DJL " + Engine.getDjlVersion());
         output.err().println("bench: building the " + setup.preset() + " networks");
@@ -255,8 +253,8 @@ public final class BenchCommand implements Callable<Integer> {
         if (iterations < 1) {
             throw bad("--iterations must be at least 1");
         }
-        if (warmup < 0 || threads < 0) {
-            throw bad("--warmup and --threads must not be negative");
+        if (warmup < 0) {
+            throw bad("--warmup must not be negative");
         }
     }
 
