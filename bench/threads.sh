@@ -8,7 +8,8 @@
 #   bench/threads.sh [STEPS (500)] [BUSY (cores)] [SETTLE_SECONDS (60)]
 #
 # Environment: JAVA (default java), NICE (a prefix for every process, e.g. "nice -n 10", applied to the
-# busy loops too so that they compete on equal terms).
+# busy loops too so that they compete on equal terms), SPIN=1 to add the old default for comparison
+# (one thread per core, OMP_WAIT_POLICY=ACTIVE: threads spin-wait; slow, it is what this fixes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,12 +32,15 @@ for _ in $(seq "$busy"); do $nice sh -c 'while :; do :; done' & pids+=($!); done
 echo "started $busy busy loop(s) on $cores core(s); waiting ${settle}s for the load average" >&2
 sleep "$settle"
 
-# run NAME ARGS...: times one training; prints "NAME seconds first-progress-line"
+# run NAME WAIT_POLICY ARGS...: times one training; prints "NAME seconds first-progress-line".
+# WAIT_POLICY "-" leaves OMP_WAIT_POLICY unset (the jar then relaunches itself with PASSIVE).
 run() {
-  local name=$1; shift
+  local name=$1 policy=$2; shift 2
   local start end line
+  local envs=(env -u OMP_WAIT_POLICY)
+  [ "$policy" = - ] || envs=(env OMP_WAIT_POLICY="$policy")
   start=$(date +%s.%N)
-  $nice "$java" -jar "$jar" train --model models/toy --references "$refs" --placeholder '<bench>' \
+  $nice "${envs[@]}" "$java" -jar "$jar" train --model models/toy --references "$refs" --placeholder '<bench>' \
       --initializer circle --steps "$steps" --seed 1 --out "$work/$name.safetensors" --json "$@" \
       >"$work/$name.json" 2>"$work/$name.err"
   end=$(date +%s.%N)
@@ -46,16 +50,20 @@ run() {
 
 results=$(
   echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
-  run defaults
+  run defaults -
   for t in $(seq "$cores"); do
     echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
-    run "threads-$t" --threads "$t"
+    run "threads-$t" - --threads "$t"
   done
+  if [ "${SPIN:-0}" = 1 ]; then
+    echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+    run "spin-$cores" ACTIVE --threads "$cores"
+  fi
 )
 echo
 echo "conceptrank train, models/toy, $steps steps, $busy busy loop(s) on $cores core(s), $(date -u +%Y-%m-%d)"
 printf '%-12s %10s  %s\n' run seconds "first progress line"
 echo "$results" | while IFS=$'\t' read -r name secs line; do printf '%-12s %10s  %s\n' "$name" "$secs" "$line"; done
 default=$(echo "$results" | awk -F'\t' '$1 == "defaults" {print $2}')
-best=$(echo "$results" | awk -F'\t' '$1 != "defaults" {print $2}' | sort -n | head -1)
+best=$(echo "$results" | awk -F'\t' '$1 ~ /^threads-/ {print $2}' | sort -n | head -1)
 printf 'defaults / best hand-set = %.2f\n' "$(echo "$default / $best" | bc -l)"

@@ -26,6 +26,7 @@ export function mount(host) {
     fill(system, el("h2", {}, "System"), el("table", { class: "kv" },
       row("Device", s.device.chosen, s.device.reason),
       row("Inference engine", s.inferenceEngine.chosen, s.inferenceEngine.reason),
+      ...(s.threads ? [row("libtorch threads", String(s.threads.chosen), `${s.threads.reason}; OpenMP wait policy ${s.threads.waitPolicy}`)] : []),
       row("PyTorch", ...engine(s.engines.pytorch)),
       row("TensorRT", ...engine(s.engines.tensorrt)),
       row("CUDA GPUs (driver)", String(s.engines.cudaGpuCount)),
