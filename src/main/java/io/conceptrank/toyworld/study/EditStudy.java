@@ -149,14 +149,26 @@ public final class EditStudy {
         return out;
     }
 
-    /** The trained concept and its evaluation, from the cache or made now. */
-    public Result result(Subject subject, Arm arm, long seed) throws Exception {
-        Path file = folder(subject, seed).resolve(arm.key() + ".eval-" + settings.samples() + "x"
+    /** The evaluation if the cache holds it, without training or generating anything. */
+    public java.util.Optional<Result> cached(Subject subject, Arm arm, long seed) {
+        Path file = evaluationFile(subject, arm, seed);
+        return Files.isRegularFile(file) ? java.util.Optional.of(JSON.readValue(file.toFile(), Result.class))
+                : java.util.Optional.empty();
+    }
+
+    private Path evaluationFile(Subject subject, Arm arm, long seed) {
+        return folder(subject, seed).resolve(arm.key() + ".eval-" + settings.samples() + "x"
                 + settings.sampleSteps() + "s" + Arm.number(settings.guidance()) + "g-"
                 + String.join("_", settings.edits().stream().map(Attribute::id).toList()) + ".json");
-        if (Files.isRegularFile(file)) {
-            return JSON.readValue(file.toFile(), Result.class);
+    }
+
+    /** The trained concept and its evaluation, from the cache or made now. */
+    public Result result(Subject subject, Arm arm, long seed) throws Exception {
+        java.util.Optional<Result> cached = cached(subject, arm, seed);
+        if (cached.isPresent()) {
+            return cached.get();
         }
+        Path file = evaluationFile(subject, arm, seed);
         Concept concept = concept(subject, arm, seed);
         TrainingStats stats = JSON.readValue(statsFile(subject, arm, seed).toFile(), TrainingStats.class);
         Result result = new Result(subject.id(), seed, arm, settings.referenceScenes(), stats,

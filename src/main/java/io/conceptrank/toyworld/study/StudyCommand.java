@@ -229,6 +229,10 @@ public final class StudyCommand {
                 description = "Steps of plain TI at the product's defaults, the baseline (default: ${DEFAULT-VALUE}).")
         int baselineSteps;
 
+        @Option(names = "--available", description = "Train nothing: report the subject x seed clusters whose every"
+                + " arm is already in the cache (a run still going, or one that stopped early), and list the others.")
+        boolean available;
+
         @Option(names = "--out", defaultValue = "docs/results/edit-study/test", paramLabel = "DIR")
         Path out;
 
@@ -236,8 +240,10 @@ public final class StudyCommand {
         public Integer call() throws Exception {
             Arm baseline = Arm.plain(Arm.DEFAULT_LEARNING_RATE, baselineSteps);
             List<Selection.Choice> choices = Selection.read(frozen);
-            List<EditStudy.Result> results = runAll(common, subjects(subjects), seeds,
-                    Selection.armsToConfirm(baseline, choices), samples);
+            List<Arm> arms = Selection.armsToConfirm(baseline, choices);
+            List<EditStudy.Result> results = available
+                    ? cachedClusters(common, subjects(subjects), seeds, arms, samples)
+                    : runAll(common, subjects(subjects), seeds, arms, samples);
             write(out, "confirm", common, samples, results);
             StudyReport.write(out, baseline, choices, results,
                     Files.isRegularFile(sweep) ? StudyFile.read(sweep).results() : List.of());
@@ -296,6 +302,34 @@ public final class StudyCommand {
                     }
                 }
             }
+        }
+        return results;
+    }
+
+    /** The cached results of the clusters that have every arm; the missing clusters are logged. */
+    static List<EditStudy.Result> cachedClusters(Common common, List<Subject> subjects, List<Long> seeds,
+            List<Arm> arms, int samples) throws Exception {
+        List<EditStudy.Result> results = new ArrayList<>();
+        try (ModelPackage pkg = ModelPackage.open(common.models);
+                StableDiffusion model = ModelLoader.load(pkg, Device.cpu())) {
+            EditStudy study = common.open(model, pkg, samples);
+            for (Subject subject : subjects) {
+                for (long seed : seeds) {
+                    List<EditStudy.Result> cluster = new ArrayList<>();
+                    for (Arm arm : arms) {
+                        study.cached(subject, arm, seed).ifPresent(cluster::add);
+                    }
+                    if (cluster.size() == arms.size()) {
+                        results.addAll(cluster);
+                    } else {
+                        log("not in the report (" + cluster.size() + " of " + arms.size() + " arms cached): "
+                                + subject.id() + " seed " + seed);
+                    }
+                }
+            }
+        }
+        if (results.isEmpty()) {
+            throw new IllegalStateException("no subject x seed cluster has every arm in the cache yet");
         }
         return results;
     }

@@ -57,6 +57,16 @@ class StudyCommandTest {
         String svg = Files.readString(test.resolve("pareto.svg"));
         DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(new InputSource(new StringReader(svg)));
         assertThat(svg).contains("kl-exact, beta").contains("(test)");
+
+        // A report from the cache alone: seed 3 was never trained, so its cluster is left out, and nothing trains.
+        Path partial = dir.resolve("partial");
+        rc = new CommandLine(new StudyCommand()).execute("confirm", "--available", "--dir", cache, "--frozen",
+                frozen.toString(), "--subjects", "pink-dotted-star", "--seeds", "1,2,3", "--edits", "colour",
+                "--references", "2", "--sample-steps", "2", "--samples", "1", "--baseline-steps", "2",
+                "--out", partial.toString());
+        assertThat(rc).isZero();
+        assertThat(StudyCommand.JSON.readTree(partial.resolve("report.json").toFile()).get("clusters")).hasSize(2);
+        assertThat(Files.exists(Path.of(cache, "pink-dotted-star", "1-scene-refs-2-seed-3"))).isFalse();
     }
 
     private static EditStudy.Result result(String subject, long seed, Arm arm, double edit, double fidelity) {
