@@ -97,7 +97,7 @@ public final class StudyCommand {
 
     /** The grids of the development sweep. */
     static final class Grid {
-        @Option(names = "--plain-steps", defaultValue = "50,100,200,500,1000", split = ",", paramLabel = "N",
+        @Option(names = "--plain-steps", defaultValue = "100,200,500,1000", split = ",", paramLabel = "N",
                 description = "Plain TI's step curve at the default learning rate (default: ${DEFAULT-VALUE}).")
         List<Integer> plainSteps;
 
@@ -105,7 +105,7 @@ public final class StudyCommand {
                 description = "Plain TI's high-learning-rate arm (default: ${DEFAULT-VALUE}).")
         String highLearningRate;
 
-        @Option(names = "--high-lr-steps", defaultValue = "50,100,200,500", split = ",", paramLabel = "N",
+        @Option(names = "--high-lr-steps", defaultValue = "100,500", split = ",", paramLabel = "N",
                 description = "Its step curve (default: ${DEFAULT-VALUE}).")
         List<Integer> highLearningRateSteps;
 
@@ -113,7 +113,7 @@ public final class StudyCommand {
                 description = "KL-TI betas with exact w_t (default: ${DEFAULT-VALUE}).")
         List<Double> exactBetas;
 
-        @Option(names = "--uniform-betas", defaultValue = "0.05,0.1,0.2,0.35,0.65,1", split = ",", paramLabel = "B",
+        @Option(names = "--uniform-betas", defaultValue = "0.1,0.2,0.35,0.65", split = ",", paramLabel = "B",
                 description = "KL-TI betas with uniform weighting (default: ${DEFAULT-VALUE}).")
         List<Double> uniformBetas;
 
@@ -282,7 +282,8 @@ public final class StudyCommand {
     static List<EditStudy.Result> runAll(Common common, List<Subject> subjects, List<Long> seeds, List<Arm> arms,
             int samples) throws Exception {
         List<Arm> ordered = new ArrayList<>(arms);
-        ordered.sort(java.util.Comparator.comparing(Arm::run).thenComparingInt(Arm::steps));
+        // Plain TI first (every method is compared with it), then the L2 pull, then KL-TI; a run's snapshots in steps.
+        ordered.sort(java.util.Comparator.comparing(Arm::method).thenComparing(Arm::run).thenComparingInt(Arm::steps));
         int total = subjects.size() * seeds.size() * ordered.size();
         int done = 0;
         List<EditStudy.Result> results = new ArrayList<>();
