@@ -145,7 +145,8 @@ function onJobEvent(job, type) {
   renderConceptList();
   if (!job) return;
   const owner = conceptById(conceptOf(job));
-  const label = `${job.type === "train" ? "Training" : job.type === "generate" ? "Generation" : job.type}${owner ? ` of ${owner.name}` : ""}`;
+  const kind = { train: "Training", generate: "Generation", evaluate: "Evaluation protocol", rank: "Ranking" }[job.type] || job.type;
+  const label = `${kind}${owner ? ` of ${owner.name}` : ""}`;
   if (type === "job.finished") {
     if (owner) refreshConcept(owner.id);
     toast(`${label} finished`, "ok");

@@ -55,6 +55,8 @@ export function mount(host, first, second) {
     pair.plain = plain || null;
     pair.kl = kl || null;
     for (const select of Object.values(pickers)) select.value = "";
+    editMessage.replaceChildren();
+    protocolMessage.replaceChildren();
     history.replaceState(null, "", `#/compare/${encodeURIComponent(pair.plain || "-")}/${encodeURIComponent(pair.kl || "-")}`);
     renderAll();
   }
@@ -67,7 +69,7 @@ export function mount(host, first, second) {
       onchange: (e) => (side === "plain" ? setPair(e.target.value, pair.kl) : setPair(pair.plain, e.target.value)) },
       el("option", { value: "", selected: !c }, "— choose a concept —"),
       state.concepts.map((x) => el("option", { value: x.id, selected: x.id === id }, `${x.name} (${x.placeholder})`)));
-    const training = c ? trainingOf(c.id) : null;
+    const training = c ? trainingOf(c.id, trainerDefaults) : null;
     const twin = side === "plain" ? twinPanel() : null;
     fill(slot,
       el("div", { class: "slot-head" },
@@ -96,7 +98,7 @@ export function mount(host, first, second) {
       !c.embedding && !running ? notice("warn", `${c.name} is not trained yet. `, el("a", { href: `#/c/${encodeURIComponent(c.id)}/train` }, "Train it"), " first.") : null,
       training && side === "plain" && Number(training.params.beta) > 0
         ? notice("info", `Trained with β ${training.params.beta}: not plain TI.`) : null,
-      training && side === "kl" && Number(training.params.beta || 0) === 0 && !(Number(training.params.l2) > 0)
+      training && side === "kl" && "beta" in training.params && Number(training.params.beta) === 0 && !(Number(training.params.l2) > 0)
         ? notice("info", "Trained with β 0: this is plain TI, not KL-TI.") : null);
   }
 
@@ -125,6 +127,13 @@ export function mount(host, first, second) {
 
   const twinMessage = el("div", { class: "form-errors", "data-testid": "twin-message" });
   let twinBusy = false;
+  // A training job lists only the settings it was given; the trainer's defaults fill in the rest.
+  let trainerDefaults = {};
+  api.trainers().then((list) => {
+    trainerDefaults = (list && list[0] && list[0].defaults) || {};
+    renderSlot(plainSlot, "plain");
+    renderSlot(klSlot, "kl");
+  }).catch(() => {});
 
   async function trainTwin(source) {
     twinBusy = true;
@@ -191,7 +200,10 @@ export function mount(host, first, second) {
     if (!plain || !kl) return "Choose both concepts first.";
     if (plain.id === kl.id) return "Pick two different concepts.";
     const untrained = [plain, kl].filter((c) => !c.embedding);
-    if (untrained.length) return `${untrained.map((c) => c.name).join(" and ")} ${untrained.length > 1 ? "are" : "is"} not trained yet.`;
+    if (untrained.length) {
+      const training = untrained.every((c) => activeTrain(c.id));
+      return `${untrained.map((c) => c.name).join(" and ")} ${untrained.length > 1 ? "are" : "is"} ${training ? "still training" : "not trained yet"}.`;
+    }
     return null;
   }
 
@@ -419,7 +431,7 @@ export function mount(host, first, second) {
       return scores.length ? scores.reduce((a, b) => a + b, 0) / scores.length : null;
     });
     if (values.some((v) => v === null)) return null;
-    const better = values[0] === values[1] ? null : values[0] > values[1] ? "plain TI" : "KL-TI";
+    const better = num(values[0], 3) === num(values[1], 3) ? null : values[0] > values[1] ? "plain TI" : "KL-TI";
     return el("span", { class: "muted small" }, `mean ${num(values[0], 3)} vs ${num(values[1], 3)}`, better ? el("br") : null, better ? `higher: ${better}` : null);
   }
 
@@ -689,7 +701,8 @@ function placeInitial(pair, first, second) {
   const twins = readJson(TWINS) || {};
   const sourceOf = Object.keys(twins).find((source) => twins[source] === only);
   const training = trainingOf(only);
-  if (sourceOf || (training && Number(training.params.beta || 0) === 0)) {
+  // Only a training that was given beta 0 is known to be plain TI (the trainer's default may be other).
+  if (sourceOf || (training && "beta" in training.params && Number(training.params.beta) === 0)) {
     pair.plain = only;
     pair.kl = known(sourceOf);
   } else {
@@ -698,9 +711,13 @@ function placeInitial(pair, first, second) {
   }
 }
 
-/** The concept's last successful training job, if this server still lists it. */
-function trainingOf(id) {
-  return jobs.list((j) => j.type === "train" && conceptOf(j) === id && j.state === "SUCCEEDED")[0] || null;
+/** The concept's last successful training job, if this server still lists it; with defaults, its params filled in. */
+function trainingOf(id, defaults) {
+  const job = jobs.list((j) => j.type === "train" && conceptOf(j) === id && j.state === "SUCCEEDED")[0] || null;
+  if (!job || !defaults) return job;
+  const params = { ...defaults, ...job.params };
+  delete params.concept;
+  return { ...job, params };
 }
 
 function activeTrain(id) {
@@ -754,7 +771,7 @@ export function renderReport(result, urls) {
         el("h4", {}, `${e.number}. ${e.title} `, holdsChip(e)),
         el("p", { class: "muted small" }, `Expected: ${e.expected}.`),
         el("table", { class: "report-table" },
-          el("thead", {}, el("tr", {}, el("th", {}, "image \\ prompt"), (e.prompts || []).map((p) => el("th", {}, el("code", {}, p))))),
+          el("thead", {}, el("tr", {}, el("th", {}, "image \\ prompt"), (e.prompts || []).map((p) => el("th", { class: "num" }, el("code", {}, p))))),
           el("tbody", {}, (e.images || []).map((image, i) => el("tr", {},
             el("th", { scope: "row" }, el("span", { class: "report-image" },
               urls[IMAGE_ROLE[image]] ? el("img", { src: urls[IMAGE_ROLE[image]], alt: "", onload: pixelate }) : null, image)),
