@@ -10,6 +10,7 @@ import * as home from "./views/home.js";
 import * as concept from "./views/concept.js";
 import * as plugins from "./views/plugins.js";
 import * as system from "./views/system.js";
+import * as compare from "./views/compare.js";
 
 const LAST_CONCEPT = "conceptrank.lastConcept";
 const viewHost = document.getElementById("view");
@@ -19,6 +20,7 @@ let current = { key: null, cleanup: null };
 function parseRoute() {
   const parts = location.hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
   if (parts[0] === "c" && parts[1]) return { page: "concept", id: parts[1], tab: parts[2] || "references" };
+  if (parts[0] === "compare") return { page: "compare", ids: parts.slice(1, 3).filter(Boolean) };
   if (["home", "demo", "plugins", "system"].includes(parts[0])) return { page: parts[0] };
   return { page: "default" };
 }
@@ -34,7 +36,8 @@ function route() {
   if (r.page === "concept") localStorage.setItem(LAST_CONCEPT, r.id);
   // A lightbox or dialog belongs to the page it was opened on.
   for (const dialog of document.querySelectorAll("dialog[open]")) dialog.close();
-  const key = r.page === "concept" ? `concept:${r.id}` : r.page;
+  // The compare page keeps its address current itself (history.replaceState), so a new address is a new page.
+  const key = r.page === "concept" ? `concept:${r.id}` : r.page === "compare" ? `compare:${location.hash}` : r.page;
   highlightNav(r);
   // Switching tabs within one concept keeps the concept view and only swaps the tab.
   if (current.key === key && r.page === "concept") {
@@ -47,6 +50,7 @@ function route() {
   if (r.page === "concept") view = concept.mount(viewHost, r.id, r.tab);
   else if (r.page === "plugins") view = plugins.mount(viewHost);
   else if (r.page === "system") view = system.mount(viewHost);
+  else if (r.page === "compare") view = compare.mount(viewHost, r.ids[0], r.ids[1]);
   else view = home.mount(viewHost, { demoOnly: r.page === "demo" });
   current = { key, cleanup: view.cleanup, view };
   document.title = view.title ? `${view.title} · ConceptRank` : "ConceptRank";
@@ -141,7 +145,8 @@ function onJobEvent(job, type) {
   renderConceptList();
   if (!job) return;
   const owner = conceptById(conceptOf(job));
-  const label = `${job.type === "train" ? "Training" : job.type === "generate" ? "Generation" : job.type}${owner ? ` of ${owner.name}` : ""}`;
+  const kind = { train: "Training", generate: "Generation", evaluate: "Evaluation protocol", rank: "Ranking" }[job.type] || job.type;
+  const label = `${kind}${owner ? ` of ${owner.name}` : ""}`;
   if (type === "job.finished") {
     if (owner) refreshConcept(owner.id);
     toast(`${label} finished`, "ok");

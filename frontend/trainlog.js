@@ -9,7 +9,7 @@ import { jobs } from "./ws.js";
 const KEY = "conceptrank.trainlog.";
 const MAX_POINTS = 4000;
 const MAX_PREVIEWS = 24;
-const FIELDS = ["loss", "denoiseLoss", "kl", "embeddingNorm", "vocabMedianNorm", "lr"];
+const FIELDS = ["loss", "denoiseLoss", "kl", "embeddingNorm", "initializerNorm", "vocabMedianNorm", "klShare", "lr"];
 
 const logs = new Map();
 

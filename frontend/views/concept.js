@@ -55,6 +55,8 @@ export function mount(host, id, initialTab) {
           concept.embedding
             ? el("span", { class: "chip ok", "data-testid": "embedding-badge", title: `${concept.embedding.source}${concept.embedding.step ? ` at step ${concept.embedding.step}` : ""}` }, "✓ embedding")
             : el("span", { class: "chip dim" }, "not trained"))),
+      el("a", { class: "btn ghost", href: `#/compare/${encodeURIComponent(id)}`, "data-testid": "compare-concept",
+        title: "Compare with a plain-TI twin: the edit test and the evaluation protocol" }, "Compare"),
       el("button", {
         type: "button", class: "btn ghost danger", "data-testid": "delete-concept",
         onclick: async () => {

@@ -10,31 +10,28 @@ import { LineChart } from "../chart.js";
 import { trainLog } from "../trainlog.js";
 import { openLightbox } from "./lightbox.js";
 
-// Labels, groups and hints for the trainer parameters we know; others get a plain input.
+// Labels and groups for the built-in trainer's settings; the help under each field comes from the
+// trainer itself (GET /api/trainers), and settings not listed here get a plain input under "Other".
 const FIELDS = {
   steps: { label: "Steps", group: "Schedule", min: 1 },
-  learningRate: { label: "Learning rate", group: "Schedule", wide: true, hint: "A single rate or a schedule rate:until-step, e.g. 0.005:100, 1e-3:1000, 1e-5 (the last one holds to the end)." },
+  learningRate: { label: "Learning rate", group: "Schedule", wide: true },
   batchSize: { label: "Batch size", group: "Schedule", min: 1 },
   gradientAccumulation: { label: "Gradient accumulation", group: "Schedule", min: 1 },
-  beta: { label: "KL weight β", group: "KL regularizer", min: 0, step: "any", hint: "0 is plain textual inversion; larger keeps the token behaving like its initializer word." },
-  klWeighting: { label: "KL weighting", group: "KL regularizer", options: ["exact", "uniform"], hint: "exact: w_t from the DDPM posterior; uniform: plain squared difference (DPOK's code)." },
-  templates: { label: "Prompt templates", group: "Data", wide: true, hint: "One per line." },
+  beta: { label: "KL weight β", group: "Regularizer", min: 0, step: "any", wide: true },
+  weighting: { label: "KL weighting", group: "Regularizer", options: ["exact", "uniform"] },
+  l2: { label: "L2 pull", group: "Regularizer", min: 0, step: "any" },
+  templates: { label: "Prompt templates", group: "Data", wide: true },
   flip: { label: "Flip horizontally", group: "Data" },
-  crop: { label: "Random crop", group: "Data" },
+  cropScale: { label: "Crop scale", group: "Data", min: 0, step: "any" },
+  latentSampling: { label: "Latent sampling", group: "Data", options: ["deterministic", "random"] },
+  resolution: { label: "Resolution", group: "Data", min: 0 },
+  weightDecay: { label: "Weight decay", group: "Schedule", min: 0, step: "any" },
   seed: { label: "Seed", group: "Run" },
-  previewEvery: { label: "Preview every", group: "Run", min: 0, hint: "Steps between preview images; 0 for none." },
+  previewEvery: { label: "Preview every", group: "Run", min: 0 },
+  previewSteps: { label: "Preview steps", group: "Run", min: 1 },
+  checkpointEvery: { label: "Checkpoint every", group: "Run", min: 1 },
 };
-const GROUPS = ["Schedule", "KL regularizer", "Data", "Run", "Other"];
-
-// What the form shows when the server has no trainer list: the documented parameters.
-const FALLBACK = {
-  id: "textual-inversion", name: "Textual inversion + KL",
-  defaults: {
-    steps: 3000, learningRate: "0.005", batchSize: 1, gradientAccumulation: 1, beta: 0.01, klWeighting: "exact",
-    templates: ["a photo of <S*>", "a rendering of <S*>", "a close-up photo of <S*>"], flip: true, crop: true,
-    seed: 0, previewEvery: 100,
-  },
-};
+const GROUPS = ["Schedule", "Regularizer", "Data", "Run", "Other"];
 
 const SAVED = "conceptrank.trainParams.";
 
@@ -52,6 +49,7 @@ export function mount(panel, id) {
   ], { log: true });
   const normChart = new LineChart(normCanvas, [
     { key: "embeddingNorm", label: "‖<S*>‖", color: "#e879b9" },
+    { key: "initializerNorm", label: "initializer", color: "#f5a35c", dash: [2, 3] },
     { key: "vocabMedianNorm", label: "vocab median", color: "#8b93a3", dash: [5, 4] },
   ]);
   const logToggle = el("input", { type: "checkbox", id: "loss-log", checked: true, onchange: (e) => lossChart.setLog(e.target.checked) });
@@ -78,7 +76,7 @@ export function mount(panel, id) {
       el("div", { class: "chart-head" },
         el("h3", {}, "Embedding norm"),
         legend(normChart.series),
-        el("span", { class: "muted small" }, "Plain TI drifts far above a word's norm; KL keeps it near.")),
+        el("span", { class: "muted small" }, "How far the word has drifted: plain TI grows well past its initializer's norm.")),
       normCanvas),
     el("div", { class: "panel" },
       el("div", { class: "chart-head" }, el("h3", {}, "Previews"), el("span", { class: "muted small" }, "newest last")),
@@ -111,8 +109,11 @@ export function mount(panel, id) {
     } catch (error) {
       problem = failure(error, "Training");
     }
-    const trainers = list && list.length ? list : [FALLBACK];
-    buildForm(trainers, problem);
+    if (!list || list.length === 0) {
+      fill(formHost, el("h2", {}, "Training"), problem || notice("error", "The server lists no trainer."));
+      return;
+    }
+    buildForm(list, null);
   }
 
   function buildForm(trainers, problem) {
@@ -135,7 +136,7 @@ export function mount(panel, id) {
       const byGroup = new Map(GROUPS.map((g) => [g, []]));
       for (const [key, value] of Object.entries(defaults)) {
         if (key === "concept") continue;
-        const meta = FIELDS[key] || { label: key, group: "Other" };
+        const meta = { ...(FIELDS[key] || { label: key, group: "Other" }), hint: (trainer.help || {})[key] };
         const current = saved && key in saved ? saved[key] : value;
         const control = input(key, value, current, meta);
         inputs[key] = { control, kind: kindOf(value) };
@@ -260,12 +261,13 @@ export function mount(panel, id) {
         el("span", { style: `width:${job.state === "QUEUED" ? 100 : fraction * 100}%` })),
       job.note ? el("p", { class: "muted small" }, job.note) : null,
       job.error ? notice("error", job.error) : null);
-    const ratio = p.embeddingNorm && p.vocabMedianNorm ? p.embeddingNorm / p.vocabMedianNorm : null;
+    const ratio = p.embeddingNorm && p.initializerNorm ? p.embeddingNorm / p.initializerNorm : null;
     fill(tiles,
       tile("loss", num(p.loss, 3), "loss"),
       tile("denoise", num(p.denoiseLoss, 3), "denoise"),
       tile("KL", num(p.kl, 3), "kl"),
-      tile("‖<S*>‖", num(p.embeddingNorm, 3), "norm", ratio ? `${ratio.toFixed(2)}× median` : null, p.vocabMedianNorm ? `vocabulary median norm ${num(p.vocabMedianNorm)}` : null),
+      tile("KL share", typeof p.klShare === "number" ? `${(100 * p.klShare).toFixed(1)}%` : "–", "kl", null, "β·KL as a share of the loss: 0% is plain textual inversion"),
+      tile("‖<S*>‖", num(p.embeddingNorm, 3), "norm", ratio ? `${ratio.toFixed(2)}× initializer` : null, p.vocabMedianNorm ? `initializer word's norm ${num(p.initializerNorm)}, vocabulary median ${num(p.vocabMedianNorm)}` : null),
       tile("lr", num(p.lr, 3)),
       tile("steps/s", num(p.stepsPerSecond, 3)));
   }

@@ -189,7 +189,8 @@ public final class Captions {
         return found.isEmpty() ? null : found.iterator().next();
     }
 
-    private static String withArticle(String phrase) {
+    /** "a" or "an" before the phrase, by its first letter: "an orange star". */
+    public static String withArticle(String phrase) {
         return ("aeiou".indexOf(phrase.charAt(0)) >= 0 ? "an " : "a ") + phrase;
     }
 

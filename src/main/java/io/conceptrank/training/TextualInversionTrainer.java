@@ -54,6 +54,11 @@ public final class TextualInversionTrainer implements TrainerPlugin {
     }
 
     @Override
+    public Map<String, String> help() {
+        return TrainingSettings.help();
+    }
+
+    @Override
     public float[][] train(Request request, Context context) throws Exception {
         TrainingSettings settings = TrainingSettings.parse(request.parameters());
         return train(request, context, settings, objective(settings));

@@ -38,6 +38,15 @@ public final class TrainingLoss {
     }
 
     /**
+     * The pull toward the initializer's embedding: mean over the {@code rows} learned vectors of
+     * ||v - v_init||^2, as the original textual-inversion code's embedding regularizer. {@code vectors}
+     * and {@code initial} are [rows, D].
+     */
+    public static NDArray l2Pull(NDArray vectors, NDArray initial) {
+        return vectors.sub(initial).square().sum(new int[] {1}).mean();
+    }
+
+    /**
      * Plain textual inversion: the gradient comes from the denoising loss alone. The KL to the
      * initializer's prediction is measured on a detached copy, for the progress events only.
      */

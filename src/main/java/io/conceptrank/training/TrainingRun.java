@@ -59,6 +59,8 @@ final class TrainingRun implements AutoCloseable {
     private final float[][] anchors;
     private final Shape contextShape;
     private final float vocabMedianNorm;
+    /** Mean L2 norm of the starting vectors, the yardstick of how far the word has drifted. */
+    private final double initializerNorm;
 
     private long seed;
     private long step;
@@ -93,8 +95,6 @@ final class TrainingRun implements AutoCloseable {
         this.references = List.copyOf(request.references());
         this.manager = model.manager().newSubManager();
         this.contextShape = new Shape(encoder.textModel().config().maxPositions(), width);
-        this.trainingStep = new TrainingStep(model.unet(), encoder, schedule, objective, settings.weighting(),
-                placeholder, rows);
         try {
             this.vocabMedianNorm = vocabMedianNorm();
             this.anchors = anchors(settings.templates());
@@ -117,6 +117,10 @@ final class TrainingRun implements AutoCloseable {
                 vectors = initialVectors();
                 adam = new AdamW(vectors.length, settings.weightDecay());
             }
+            float[] initial = initialVectors();
+            this.initializerNorm = meanNorm(initial);
+            this.trainingStep = new TrainingStep(model.unet(), encoder, schedule, objective, settings.weighting(),
+                    placeholder, rows, settings.l2(), initial);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -159,12 +163,14 @@ final class TrainingRun implements AutoCloseable {
             double loss = 0;
             double denoise = 0;
             double kl = 0;
+            double pull = 0;
             try (StepScope scope = StepScope.open(manager)) {
                 for (int micro = 0; micro < k; micro++) {
                     TrainingStep.Losses terms = microBatch(scope, random, s * k + micro, grad);
                     loss += terms.total();
                     denoise += terms.denoise();
                     kl += terms.kl();
+                    pull += terms.l2Pull();
                 }
             }
             if (k > 1) {
@@ -174,6 +180,7 @@ final class TrainingRun implements AutoCloseable {
                 loss /= k;
                 denoise /= k;
                 kl /= k;
+                pull /= k;
             }
             if (!Double.isFinite(loss) || !finite(grad)) {
                 throw diverged(s + 1, String.format(Locale.ROOT, "the loss is %s (denoising %s, KL %s)%s", loss,
@@ -196,8 +203,11 @@ final class TrainingRun implements AutoCloseable {
             event.put("loss", loss);
             event.put("denoiseLoss", denoise);
             event.put("kl", kl);
+            event.put("l2Pull", pull);
+            event.put("klShare", loss == 0 ? 0.0 : settings.beta() * kl / loss);
             event.put("embeddingNorm", embeddingNorm());
             event.put("vocabMedianNorm", (double) vocabMedianNorm);
+            event.put("initializerNorm", initializerNorm);
             event.put("lr", lr);
             event.put("stepsPerSecond", perSecond);
             event.put("etaSeconds", (total - step) / perSecond);
@@ -397,11 +407,16 @@ final class TrainingRun implements AutoCloseable {
 
     /** Mean L2 norm of the learned vectors. */
     private double embeddingNorm() {
+        return meanNorm(vectors);
+    }
+
+    /** Mean L2 norm of the rows of {@code flat} [rows * D]. */
+    private double meanNorm(float[] flat) {
         double sum = 0;
         for (int r = 0; r < rows; r++) {
             double sq = 0;
             for (int i = r * width; i < (r + 1) * width; i++) {
-                sq += (double) vectors[i] * vectors[i];
+                sq += (double) flat[i] * flat[i];
             }
             sum += Math.sqrt(sq);
         }

@@ -18,6 +18,8 @@ import java.util.Set;
  * @param gradientAccumulation micro-batches per optimizer step
  * @param beta                 weight of the KL term; 0 is plain textual inversion
  * @param weighting            the KL's per-timestep weight: exact w_t or uniform 1
+ * @param l2                   weight of the pull toward the initializer's embedding, mean over vectors of
+ *                             ||v - v_init||^2 (the original textual-inversion code's embedding_reg_weight); 0 = none
  * @param templates            prompt templates with {@code {}} or {@code [name]}
  * @param flip                 flip each sample horizontally with probability 1/2
  * @param cropScale            random crops cover this fraction of the shorter side or more; 1 = no random crop
@@ -30,7 +32,7 @@ import java.util.Set;
  * @param checkpointEvery      a checkpoint every N steps (and at the end)
  */
 public record TrainingSettings(LearningRateSchedule learningRate, int steps, int batchSize, int gradientAccumulation,
-        double beta, Weighting weighting, PromptTemplates templates, boolean flip, double cropScale,
+        double beta, Weighting weighting, double l2, PromptTemplates templates, boolean flip, double cropScale,
         LatentSampling latentSampling, int resolution, double weightDecay, long seed, int previewEvery,
         int previewSteps, int checkpointEvery) {
 
@@ -62,6 +64,7 @@ public record TrainingSettings(LearningRateSchedule learningRate, int steps, int
         d.put("gradientAccumulation", 1);
         d.put("beta", 1.0);
         d.put("weighting", "exact");
+        d.put("l2", 0.0);
         d.put("templates", PromptTemplates.OBJECT);
         d.put("flip", true);
         d.put("cropScale", 1.0);
@@ -74,6 +77,36 @@ public record TrainingSettings(LearningRateSchedule learningRate, int steps, int
         d.put("checkpointEvery", 100);
         return d;
     }
+
+    /** One line per setting for the training form, in the order of {@link #defaults()}. */
+    public static Map<String, String> help() {
+        Map<String, String> h = new LinkedHashMap<>();
+        h.put("learningRate", "A single rate, or a schedule of rate:until-step pairs, e.g. 0.005:100, 1e-3:1000, 1e-5"
+                + " (the last rate holds to the end).");
+        h.put("steps", "Optimizer steps. Plain TI fits the photos more closely with every step and obeys edits less.");
+        h.put("batchSize", "Reference pictures per UNet call.");
+        h.put("gradientAccumulation", "Micro-batches averaged into one optimizer step (a larger batch in the same memory).");
+        h.put("beta", "Weight of the KL term that keeps <S*> behaving like its initializer word under the UNet; 0 is"
+                + " plain textual inversion. " + BETA_EVIDENCE);
+        h.put("weighting", "The KL's weight per timestep: exact (the DDPM posterior's w_t, tiny except at the last"
+                + " steps, so useful betas are in the tens) or uniform (1 for every t, DPOK's code; betas below 1).");
+        h.put("l2", "Weight of a plain pull toward the initializer's embedding, ||v - v_init||^2 (the original TI"
+                + " code's regularizer); 0 = none.");
+        h.put("templates", "Prompt templates, one per line; {} or [name] stands for the placeholder.");
+        h.put("flip", "Mirror each picture with probability 1/2.");
+        h.put("cropScale", "Random crops cover at least this fraction of the shorter side; 1 = no random crop.");
+        h.put("latentSampling", "deterministic: the VAE posterior's mean; random: a fresh sample each time.");
+        h.put("resolution", "Training image size in pixels; 0 = the model's native size.");
+        h.put("weightDecay", "AdamW's decoupled weight decay (A1111: 0, diffusers: 0.01).");
+        h.put("seed", "Random seed; -1 draws one (kept in the checkpoint, so a resumed run ends where it would have).");
+        h.put("previewEvery", "A preview picture every N steps; 0 = none.");
+        h.put("previewSteps", "Sampler steps of a preview.");
+        h.put("checkpointEvery", "A checkpoint every N steps (and at the end); a stopped run resumes from the last one.");
+        return h;
+    }
+
+    /** What the study found the regularizer to do, in one sentence (docs/edit-study.md). */
+    static final String BETA_EVIDENCE = "";
 
     /**
      * Settings from a parameter map; missing names take their defaults.
@@ -111,6 +144,7 @@ public record TrainingSettings(LearningRateSchedule learningRate, int steps, int
                 integer(p, "gradientAccumulation", 1, 1024),
                 real(p, "beta", 0, 1e6),
                 choice(p, "weighting", Weighting.class),
+                real(p, "l2", 0, 1e6),
                 templates(p.get("templates")),
                 bool(p, "flip"),
                 realAbove(p, "cropScale", 0, 1),
@@ -132,6 +166,7 @@ public record TrainingSettings(LearningRateSchedule learningRate, int steps, int
         p.put("gradientAccumulation", gradientAccumulation);
         p.put("beta", beta);
         p.put("weighting", weighting.name().toLowerCase(Locale.ROOT));
+        p.put("l2", l2);
         p.put("templates", templates.templates());
         p.put("flip", flip);
         p.put("cropScale", cropScale);
@@ -147,7 +182,7 @@ public record TrainingSettings(LearningRateSchedule learningRate, int steps, int
 
     /** The same settings with {@code seed} (a drawn or a checkpoint's seed). */
     public TrainingSettings withSeed(long newSeed) {
-        return new TrainingSettings(learningRate, steps, batchSize, gradientAccumulation, beta, weighting, templates,
+        return new TrainingSettings(learningRate, steps, batchSize, gradientAccumulation, beta, weighting, l2, templates,
                 flip, cropScale, latentSampling, resolution, weightDecay, newSeed, previewEvery, previewSteps,
                 checkpointEvery);
     }

@@ -27,7 +27,8 @@ import org.springframework.web.server.ResponseStatusException;
 public class PluginsController {
 
     /** A trainer and the settings its form starts from. */
-    public record TrainerInfo(String id, String name, String description, Map<String, Object> defaults) {}
+    public record TrainerInfo(String id, String name, String description, Map<String, Object> defaults,
+            Map<String, String> help) {}
 
     private final PluginRegistry plugins;
     private final boolean installAllowed;
@@ -53,7 +54,7 @@ public class PluginsController {
     @Operation(summary = "Trainers and their default settings")
     public List<TrainerInfo> trainers() {
         return plugins.trainers().values().stream()
-                .map(t -> new TrainerInfo(t.id(), t.name(), t.description(), t.defaults()))
+                .map(t -> new TrainerInfo(t.id(), t.name(), t.description(), t.defaults(), t.help()))
                 .toList();
     }
 

@@ -96,7 +96,11 @@ class ClipScorerTest {
 
             float[][] cos = scorer.cosines(m, List.of(wide, wide), List.of("an orange square", "a dog"), LearnedTokens.none());
             assertThat(cos.length).isEqualTo(2);
-            assertThat(cos[0]).containsExactly(cos[1]);
+            // The same picture twice in one batch: equal up to the summation order of the batched kernels,
+            // which differs between rows of a batch with one libtorch thread (last float digit).
+            for (int j = 0; j < cos[0].length; j++) {
+                assertThat(cos[1][j]).isCloseTo(cos[0][j], offset(1e-6f));
+            }
             for (float c : cos[0]) {
                 assertThat(c).isBetween(-1f, 1f);
             }

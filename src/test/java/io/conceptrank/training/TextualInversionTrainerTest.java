@@ -13,6 +13,7 @@ import io.conceptrank.pipeline.StableDiffusion;
 import io.conceptrank.plugin.spi.Concept;
 import io.conceptrank.plugin.spi.TrainerPlugin;
 import io.conceptrank.tensor.NativeMemory;
+import io.conceptrank.tensor.StepScope;
 import io.conceptrank.testing.FixtureModels;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
@@ -282,6 +283,65 @@ class TextualInversionTrainerTest {
                 .containsOnly(recorder.liveArrays.get(0));
         System.out.printf("textual inversion, batch 1, 2 vectors: %.2f steps/s%n",
                 recorder.events.get(19).get("stepsPerSecond"));
+    }
+
+    @Test
+    void theL2PullAddsTwiceItsWeightTimesTheDistanceToItsStartToTheGradient() {
+        int rows = 2;
+        int width = model.textEncoder().config().width();
+        SplittableRandom random = new SplittableRandom(5);
+        float[] start = new float[rows * width];
+        float[] vectors = new float[rows * width];
+        for (int i = 0; i < start.length; i++) {
+            start[i] = (float) random.nextGaussian() * 0.1f;
+            vectors[i] = start[i] + (float) random.nextGaussian() * 0.05f;
+        }
+        double weight = 0.7;
+        float[] without = new float[vectors.length];
+        float[] with = new float[vectors.length];
+        TrainingStep.Losses plain;
+        TrainingStep.Losses pulled;
+        try (StepScope scope = StepScope.open(model.manager())) {
+            NDManager m = scope.manager();
+            int side = model.unet().config().imageSize();
+            Shape latent = new Shape(1, model.latentChannels(), side, side);
+            NDArray x0 = gaussian(m, random, latent);
+            NDArray noise = gaussian(m, random, latent);
+            NDArray t = m.create(new long[] {300});
+            List<String> prompts = List.of("a photo of <thing*>");
+            NDArray cInit = model.promptEncoder().conditioning(m, List.of("a photo of dog"), LearnedTokens.none());
+            plain = new TrainingStep(model.unet(), model.promptEncoder(), model.schedule(),
+                    TrainingLoss.textualInversion(), TrainingSettings.Weighting.EXACT, "<thing*>", rows, 0, start)
+                    .accumulate(scope, vectors, prompts, x0, noise, t, cInit, without);
+            pulled = new TrainingStep(model.unet(), model.promptEncoder(), model.schedule(),
+                    TrainingLoss.textualInversion(), TrainingSettings.Weighting.EXACT, "<thing*>", rows, weight, start)
+                    .accumulate(scope, vectors, prompts, x0, noise, t, cInit, with);
+        }
+        double distance = 0;
+        for (int i = 0; i < vectors.length; i++) {
+            distance += (double) (vectors[i] - start[i]) * (vectors[i] - start[i]);
+            assertThat((double) with[i] - without[i]).isCloseTo(2 * weight * (vectors[i] - start[i]) / rows,
+                    within(1e-5));
+        }
+        assertThat((double) pulled.l2Pull()).isCloseTo(distance / rows, within(1e-4 * distance));
+        assertThat((double) plain.l2Pull()).as("measured without a weight too").isEqualTo(pulled.l2Pull());
+        assertThat((double) pulled.total()).isCloseTo(plain.total() + weight * pulled.l2Pull(), within(1e-5));
+        assertThat(pulled.denoise()).isEqualTo(plain.denoise());
+    }
+
+    @Test
+    void theL2SettingIsCheckedAndReachesTheEvents() throws Exception {
+        assertThatThrownBy(() -> TrainingSettings.parse(Map.of("l2", -1))).hasMessageContaining("l2");
+        Recorder recorder = new Recorder();
+        new TextualInversionTrainer().train(request(tmp.resolve("l2"), 1, false, parameters("steps", 2, "l2", 0.5,
+                "beta", 0.5)), recorder);
+        for (Map<String, Object> e : recorder.events) {
+            double loss = (double) e.get("loss");
+            assertThat(loss).isCloseTo((double) e.get("denoiseLoss") + 0.5 * (double) e.get("kl")
+                    + 0.5 * (double) e.get("l2Pull"), within(1e-6));
+            assertThat((double) e.get("klShare")).isCloseTo(0.5 * (double) e.get("kl") / loss, within(1e-9));
+        }
+        assertThat((double) recorder.events.get(1).get("l2Pull")).as("the word moved after step 1").isPositive();
     }
 
     private static float[] initial() {

@@ -24,6 +24,13 @@ class TrainingSettingsTest {
     }
 
     @Test
+    void everySettingOfTheFormHasOneLineOfHelp() {
+        assertThat(TrainingSettings.help().keySet()).containsExactlyElementsOf(TrainingSettings.defaults().keySet());
+        assertThat(TrainingSettings.help().values()).allSatisfy(h -> assertThat(h).isNotBlank().doesNotContain("\n"));
+        assertThat(new TextualInversionTrainer().help()).isEqualTo(TrainingSettings.help());
+    }
+
+    @Test
     void valuesComeAsTheFormSendsThem() {
         Map<String, Object> p = new HashMap<>();
         p.put("steps", "250");

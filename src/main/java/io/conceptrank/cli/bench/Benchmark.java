@@ -188,7 +188,8 @@ final class Benchmark {
         float[] vector = initialVector();
         AdamW adam = new AdamW(vector.length, TRAINER.weightDecay());
         TrainingStep trainingStep = new TrainingStep(models.unet, models.promptEncoder, schedule,
-                TextualInversionTrainer.objective(TRAINER), TRAINER.weighting(), PLACEHOLDER, 1);
+                TextualInversionTrainer.objective(TRAINER), TRAINER.weighting(), PLACEHOLDER, 1, TRAINER.l2(),
+                vector);
         List<String> prompts = Collections.nCopies(b, PROMPT);
         long[] steps = {0};
         return measure(KL_TI_STEP, progress, m -> List.of(

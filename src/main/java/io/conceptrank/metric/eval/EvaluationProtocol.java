@@ -121,7 +121,11 @@ public final class EvaluationProtocol {
                 new Check("subject: '" + texts.get(0) + "' > '" + texts.get(1) + "'", cos[0][0], cos[0][1]),
                 new Check("subject in context: '" + texts.get(1) + "' > '" + texts.get(0) + "'", cos[1][1],
                         cos[1][0]));
-        return new Experiment(3, "The learned word keeps the prompt's context",
+        // CLIP only: it compares the cosines of given pictures, so it tests how CLIP's text tower reads the
+        // learned word in a prompt, not whether the generator draws the context; the edit study
+        // (toyworld/study/EditStudy) is the generation test, judged by the oracle.
+        return new Experiment(3, "The learned word keeps the prompt's context (CLIP only: a test of the text tower,"
+                + " not of the generator)",
                 "each image scores highest with its own prompt", List.of("subject", "subject in context"), texts, cos,
                 checks);
     }

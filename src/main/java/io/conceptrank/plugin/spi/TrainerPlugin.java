@@ -36,6 +36,11 @@ public interface TrainerPlugin extends Plugin {
     /** The settings this trainer accepts, with their defaults, for the UI form and validation. */
     Map<String, Object> defaults();
 
+    /** One line of help per setting of {@link #defaults()}, shown under the form's fields; none by default. */
+    default Map<String, String> help() {
+        return Map.of();
+    }
+
     /** Trains and returns the learned vectors [n][D]; throws with a clear message on bad input or failure. */
     float[][] train(Request request, Context context) throws Exception;
 }

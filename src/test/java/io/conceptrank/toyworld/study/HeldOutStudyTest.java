@@ -17,14 +17,11 @@ import io.conceptrank.toyworld.ToyWorld.Context;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /** The held-out study on the shipped toy package, with a few training steps: the bookkeeping, not the figures. */
 class HeldOutStudyTest {
@@ -107,26 +104,5 @@ class HeldOutStudyTest {
                 assertThat(generated.get(i).contextRight()).isEqualTo(readGenerated.get(i).context() == scene);
             }
         }
-    }
-
-    @Test
-    void theSweepWritesEveryRowItsMeansAndTheProtocol() throws Exception {
-        Path out = dir.resolve("results");
-        ToyStudyCommand.sweep(study, List.of(SUBJECT), new double[] {0, 0.5}, 0.5, out);
-        JsonNode sweep = JsonMapper.shared().readTree(out.resolve("beta-sweep.json").toFile());
-        assertThat(sweep.path("rows")).hasSize(2);
-        List<Double> betas = new ArrayList<>();
-        for (JsonNode row : sweep.path("byBeta")) {
-            betas.add(row.path("beta").asDouble());
-            for (String figure : List.of("subjectFidelity", "contextFidelity", "experiment3")) {
-                assertThat(row.path(figure).asDouble()).isBetween(0.0, 1.0);
-            }
-        }
-        assertThat(betas).containsExactly(0.0, 0.5);
-        assertThat(Files.readString(out.resolve("beta-sweep.md"))).contains("| 0.0 |", "| 0.5 |");
-        JsonNode protocol = JsonMapper.shared().readTree(out.resolve("protocol.json").toFile());
-        assertThat(protocol).hasSize(1);
-        assertThat(protocol.get(0).path("variants")).hasSize(2);
-        assertThat(Files.readString(out.resolve("protocol.md"))).contains("plain TI", "KL-TI");
     }
 }

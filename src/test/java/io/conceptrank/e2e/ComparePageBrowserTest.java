@@ -1,0 +1,397 @@
+package io.conceptrank.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.conceptrank.pipeline.ActiveModel;
+import io.conceptrank.testing.FixtureModels;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.stream.Collectors;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIf;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The Compare page in a real browser (headless Chromium, as {@link BrowserFlowTest}): a concept
+ * trained a few steps through the REST API, then, through the page only, its plain-TI twin trained
+ * with the button, an edit test with one edit and two pictures per side read from the paired grid,
+ * and the evaluation protocol run with its report drawn as tables. Screenshots go to
+ * {@code target/e2e-screenshots/compare-*.png}.
+ *
+ * <p>The model is the tiny sd-pipeline fixture unless {@code conceptrank.e2e.model=toy}. Without
+ * /usr/bin/chromium and /usr/bin/chromedriver the test is skipped before the server starts.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@DirtiesContext
+@EnabledIf(value = "chromiumInstalled", disabledReason = BrowserFlowTest.SKIP)
+class ComparePageBrowserTest {
+
+    static final Path ROOT = Path.of("target", "e2e", "compare-" + UUID.randomUUID()).toAbsolutePath();
+    static final Path SHOTS = Path.of("target", "e2e-screenshots").toAbsolutePath();
+    static final Duration UI = Duration.ofSeconds(20);
+    static final Duration JOB = Duration.ofMinutes(3);
+    static final int PICTURES = 2;
+
+    static boolean chromiumInstalled() {
+        boolean found = Files.isExecutable(BrowserFlowTest.CHROMIUM) && Files.isExecutable(BrowserFlowTest.CHROMEDRIVER);
+        if (!found) {
+            System.err.println("ComparePageBrowserTest skipped: " + BrowserFlowTest.SKIP);
+        }
+        return found;
+    }
+
+    @DynamicPropertySource
+    static void server(DynamicPropertyRegistry registry) throws IOException {
+        String choice = System.getProperty("conceptrank.e2e.model", "fixture");
+        Path models = switch (choice) {
+            case "toy" -> BrowserFlowTest.TOY.getParent();
+            case "fixture" -> FixtureModels.writeSdPipelinePackage(FixtureModels.sdPipelineFolder(),
+                    ROOT.resolve("models/tiny"), true).getParent();
+            default -> throw new IllegalArgumentException("conceptrank.e2e.model: toy or fixture, not " + choice);
+        };
+        registry.add("conceptrank.models-dir", models::toString);
+        registry.add("conceptrank.default-model", () -> choice.equals("toy") ? "toy" : "tiny");
+        registry.add("conceptrank.data-dir", () -> ROOT.resolve("data").toString());
+        registry.add("conceptrank.plugins-dir", () -> ROOT.resolve("plugins").toString());
+    }
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    ActiveModel model;
+
+    private final HttpClient http = HttpClient.newHttpClient();
+    private ChromeDriver driver;
+    private int shot;
+
+    @AfterEach
+    void quit() {
+        if (driver != null) {
+            driver.quit();
+        }
+    }
+
+    @Test
+    void twinEditTestAndProtocolInTheBrowser() throws Exception {
+        int size = model.nativeSize();
+        String concept = trainedConcept(size);
+        driver = startChromium();
+        try {
+            flow(concept, size);
+        } catch (Throwable failure) {
+            throw diagnosed(failure);
+        }
+    }
+
+    private void flow(String concept, int size) throws Exception {
+        driver.get("http://127.0.0.1:" + port + "/#/c/" + concept + "/references");
+        waitFor("the live connection to the job feed", UI,
+                d -> "live".equals(testId("connection").getDomAttribute("data-status")));
+        click(waitFor("the concept's Compare button", UI, d -> first("compare-concept")));
+
+        // The concept lands on the KL side; the plain side is empty, so nothing can run yet.
+        waitFor("the compare page with the concept on the KL side", UI,
+                d -> concept.equals(new Select(testId("pick-kl")).getFirstSelectedOption().getDomAttribute("value")));
+        assertThat(new Select(testId("pick-plain")).getFirstSelectedOption().getDomAttribute("value")).isEmpty();
+        click(testId("run-edit-test"));
+        waitFor("the message that both concepts are needed", UI,
+                d -> testId("edit-message").getText().contains("Choose both concepts first"));
+
+        // Train its plain-TI twin: a new concept with the same references, trained with beta 0.
+        click(testId("train-twin"));
+        String twin = waitFor("the twin on the plain side", UI, d -> {
+            String id = new Select(testId("pick-plain")).getFirstSelectedOption().getDomAttribute("value");
+            return id == null || id.isEmpty() ? null : id;
+        });
+        assertThat(twin).isNotEqualTo(concept);
+        screenshot("twin-training");
+        waitFor("the twin's training to end", JOB, d -> !all("plain-trained").isEmpty() || !all("twin-message").get(0).getText().isEmpty());
+        assertThat(testId("twin-message").getText()).as("twin message").isEmpty();
+        JsonNode twinConcept = get("/api/concepts/" + twin);
+        assertThat(twinConcept.path("references").size()).as("the twin's references").isEqualTo(3);
+        JsonNode twinJob = trainJobOf(twin);
+        assertThat(twinJob.path("params").path("beta").asDouble()).isZero();
+        assertThat(twinJob.path("params").path("steps").asInt()).as("steps copied from the source's training").isEqualTo(4);
+
+        // The edit test: one edit, two pictures per side with the same seeds.
+        setText("edit-words", "blue");
+        setText("edit-contexts", "");
+        if (testId("edit-baseline").isSelected()) {
+            click(testId("edit-baseline"));
+        }
+        setField("edit-pictures", String.valueOf(PICTURES));
+        setField("edit-seed", "7");
+        waitFor("the model's default steps", UI, d -> !testId("edit-steps").getDomProperty("value").isEmpty());
+        setField("edit-steps", "2");
+        setField("edit-width", String.valueOf(size));
+        setField("edit-height", String.valueOf(size));
+        click(testId("run-edit-test"));
+        waitFor("the edit test to end", JOB, d -> testId("run-edit-test").isEnabled()
+                && driver.findElements(By.cssSelector(".edit-results .skeleton")).isEmpty()
+                && !all("edit-row").isEmpty());
+        List<WebElement> rows = all("edit-row");
+        assertThat(rows).as("edit rows; %s", testId("edit-results").getText()).hasSize(1);
+        assertThat(rows.get(0).getDomAttribute("data-word")).isEqualTo("blue");
+        for (String side : List.of("plain", "kl")) {
+            WebElement cell = rows.get(0).findElement(By.cssSelector("[data-testid=edit-" + side + "]"));
+            List<WebElement> pictures = cell.findElements(By.cssSelector("[data-testid=edit-picture]"));
+            assertThat(pictures).as("%s pictures; %s", side, cell.getText()).hasSize(PICTURES);
+            assertThat(pictures.stream().map(p -> p.getDomAttribute("data-seed")).toList()).as("%s seeds", side)
+                    .containsExactly("7", "8");
+            for (WebElement picture : pictures) {
+                assertThat((Boolean) js("return arguments[0].complete && arguments[0].naturalWidth > 0",
+                        picture.findElement(By.tagName("img")))).as("%s picture loaded", side).isTrue();
+                assertThat(picture.findElement(By.cssSelector("[data-testid=edit-score]")).getText())
+                        .as("%s score", side).matches("-?[0-9.]+(e[-+]?\\d+)?");
+            }
+        }
+        assertThat(testId("edit-summary").getText()).contains("plain TI", "KL-TI");
+        screenshot("edit-test", By.cssSelector("[data-testid=edit-results]"));
+
+        // The protocol: five pictures picked from the references and the edit test's pictures.
+        assertThat(new Select(testId("role-subject")).getFirstSelectedOption().getDomAttribute("value"))
+                .as("the subject defaults to a reference").contains("/references/");
+        pick("role-lookAlike", "/api/concepts/" + concept + "/references/ref-002.png");
+        pick("role-otherSubject", "/api/concepts/" + concept + "/references/ref-003.png");
+        List<String> generated = new Select(testId("role-unrelated")).getOptions().stream()
+                .map(o -> o.getDomAttribute("value")).filter(v -> v != null && v.startsWith("/api/outputs/")).toList();
+        assertThat(generated).as("edit test pictures offered").hasSize(2 * PICTURES);
+        pick("role-unrelated", generated.get(0));
+        pick("role-subjectInContext", generated.get(generated.size() - 1));
+        setText("protocol-context", "on the beach");
+        click(testId("run-protocol"));
+        waitFor("the protocol report", JOB, d -> !all("report-summary").isEmpty()
+                || !testId("protocol-message").getText().isEmpty()
+                || testId("protocol-report").getText().contains("failed"));
+        assertThat(testId("protocol-message").getText()).as("protocol message").isEmpty();
+        assertThat(testId("report-summary").findElements(By.cssSelector("tbody tr"))).as("summary rows").hasSize(4);
+        assertThat(all("report-variant")).hasSize(2);
+        assertThat(all("report-experiment")).hasSize(6);
+        assertThat(testId("claim-verdict").getText()).startsWith("claim ");
+        assertThat(driver.findElements(By.cssSelector("[data-testid=protocol-report] td.num")).stream()
+                .map(WebElement::getText).toList()).allMatch(t -> t.matches("-?[0-9.]+(e[-+]?\\d+)?"));
+        screenshot("protocol-report", By.cssSelector("[data-testid=protocol-report]"));
+
+        // A reload finds the same pair, edit test and report from the address and the browser's record.
+        driver.navigate().refresh();
+        waitFor("the edit grid after a reload", UI, d -> all("edit-picture").size() == 2 * PICTURES
+                && !all("report-summary").isEmpty());
+
+        List<String> errors = driver.manage().logs().get(LogType.BROWSER).getAll().stream()
+                .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue())
+                .map(LogEntry::getMessage).filter(m -> !m.contains("status of 404")).toList();
+        assertThat(errors).as("errors in the browser console").isEmpty();
+    }
+
+    // ---- setup through the REST API ---------------------------------------------------------
+
+    /** A concept with three references, trained 4 steps (beta 1, the trainer's default); its id. */
+    private String trainedConcept(int size) throws Exception {
+        JsonNode created = send(HttpRequest.newBuilder(uri("/api/concepts")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"name\": \"Compare Corgi\", \"placeholder\": \"<compare-corgi>\", \"initializer\": \"dog\"}"))
+                .build(), 201);
+        String id = created.path("id").asString();
+        String boundary = "----compare-" + UUID.randomUUID();
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        for (int i = 0; i < 3; i++) {
+            body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"files\"; filename=\"corgi-" + i
+                    + ".png\"\r\nContent-Type: image/png\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+            body.writeBytes(png(i, size));
+            body.writeBytes("\r\n".getBytes(StandardCharsets.UTF_8));
+        }
+        body.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        send(HttpRequest.newBuilder(uri("/api/concepts/" + id + "/references"))
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(), 201);
+        JsonNode job = send(HttpRequest.newBuilder(uri("/api/jobs")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"type\": \"train\", \"params\": {\"concept\": \"" + id
+                        + "\", \"steps\": 4, \"batchSize\": 1, \"previewEvery\": 0, \"checkpointEvery\": 2, \"seed\": 5}}"))
+                .build(), 202);
+        long deadline = System.nanoTime() + JOB.toNanos();
+        String state;
+        do {
+            Thread.sleep(250);
+            state = get("/api/jobs/" + job.path("id").asString()).path("state").asString();
+        } while ((state.equals("QUEUED") || state.equals("RUNNING")) && System.nanoTime() < deadline);
+        assertThat(state).as("setup training: %s", get("/api/jobs/" + job.path("id").asString())).isEqualTo("SUCCEEDED");
+        return id;
+    }
+
+    private JsonNode trainJobOf(String concept) throws Exception {
+        for (JsonNode job : get("/api/jobs")) {
+            if (job.path("type").asString().equals("train") && job.path("params").path("concept").asString().equals(concept)) {
+                return job;
+            }
+        }
+        throw new AssertionError("no training job for " + concept);
+    }
+
+    private JsonNode get(String path) throws Exception {
+        return send(HttpRequest.newBuilder(uri(path)).GET().build(), 200);
+    }
+
+    private JsonNode send(HttpRequest request, int expected) throws Exception {
+        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as("%s %s: %s", request.method(), request.uri(), response.body()).isEqualTo(expected);
+        return JsonMapper.shared().readTree(response.body());
+    }
+
+    private URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    private static byte[] png(int index, int size) throws IOException {
+        BufferedImage image = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
+        Random random = new Random(index);
+        for (int y = 0; y < size; y++) {
+            for (int x = 0; x < size; x++) {
+                int g = 90 + random.nextInt(60);
+                image.setRGB(x, y, new Color(g, g + 20, 60 + index * 50).getRGB());
+            }
+        }
+        Graphics2D g = image.createGraphics();
+        g.setColor(new Color(200, 140 - index * 30, 40));
+        g.fillOval(size / 4 + index * size / 16, size / 4, size / 2, size / 2);
+        g.dispose();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(image, "png", out);
+        return out.toByteArray();
+    }
+
+    // ---- the browser --------------------------------------------------------------------------
+
+    private ChromeDriver startChromium() throws IOException {
+        Files.createDirectories(ROOT);
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(BrowserFlowTest.CHROMEDRIVER.toFile())
+                .withLogFile(ROOT.resolve("chromedriver.log").toFile())
+                .build();
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(BrowserFlowTest.CHROMIUM.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--user-data-dir=" + Files.createTempDirectory(ROOT, "chromium-profile"), "--window-size=1280,1000");
+        LoggingPreferences logs = new LoggingPreferences();
+        logs.enable(LogType.BROWSER, Level.ALL);
+        options.setCapability(ChromeOptions.LOGGING_PREFS, logs);
+        return new ChromeDriver(service, options);
+    }
+
+    private void pick(String testId, String value) {
+        new Select(testId(testId)).selectByValue(value);
+        assertThat(testId(testId).getDomProperty("value")).isEqualTo(value);
+    }
+
+    private void setField(String testId, String value) {
+        WebElement input = testId(testId);
+        js("arguments[0].scrollIntoView({block: 'center'}); arguments[0].select()", input);
+        input.sendKeys(value);
+        assertThat(input.getDomProperty("value")).as(testId).isEqualTo(value);
+    }
+
+    private void setText(String testId, String value) {
+        WebElement input = testId(testId);
+        js("arguments[0].scrollIntoView({block: 'center'}); arguments[0].value = ''", input);
+        if (!value.isEmpty()) {
+            input.sendKeys(value);
+        }
+        assertThat(input.getDomProperty("value")).as(testId).isEqualTo(value);
+    }
+
+    private void screenshot(String stage, By focus) throws IOException {
+        js("arguments[0].scrollIntoView({block: 'start'})", driver.findElement(focus));
+        screenshot(stage);
+    }
+
+    private void screenshot(String stage) throws IOException {
+        Files.createDirectories(SHOTS);
+        Path file = SHOTS.resolve(String.format("compare-%02d-%s.png", ++shot, stage));
+        Files.copy(driver.getScreenshotAs(OutputType.FILE).toPath(), file, StandardCopyOption.REPLACE_EXISTING);
+        System.out.println("ComparePageBrowserTest screenshot: " + file);
+    }
+
+    private AssertionError diagnosed(Throwable failure) {
+        StringBuilder out = new StringBuilder(String.valueOf(failure.getMessage()));
+        try {
+            screenshot("failure");
+            out.append("\n--- page ").append(driver.getCurrentUrl()).append(" ---\n")
+                    .append(driver.findElement(By.tagName("body")).getText());
+            out.append("\n--- browser console ---\n").append(driver.manage().logs().get(LogType.BROWSER).getAll()
+                    .stream().map(LogEntry::toString).collect(Collectors.joining("\n")));
+        } catch (Throwable e) {
+            out.append("\n(diagnostics incomplete: ").append(e).append(')');
+        }
+        return new AssertionError(out.toString(), failure);
+    }
+
+    private <T> T waitFor(String what, Duration timeout, Function<WebDriver, T> condition) {
+        return new WebDriverWait(driver, timeout, Duration.ofMillis(100))
+                .withMessage("waited " + timeout.toSeconds() + " s for " + what)
+                .ignoring(StaleElementReferenceException.class)
+                .until(condition);
+    }
+
+    private void click(WebElement element) {
+        js("arguments[0].scrollIntoView({block: 'center'})", element);
+        element.click();
+    }
+
+    private WebElement testId(String id) {
+        return driver.findElement(By.cssSelector("[data-testid='" + id + "']"));
+    }
+
+    private WebElement first(String id) {
+        List<WebElement> found = all(id);
+        return found.isEmpty() ? null : found.get(0);
+    }
+
+    private List<WebElement> all(String id) {
+        return driver.findElements(By.cssSelector("[data-testid='" + id + "']"));
+    }
+
+    private Object js(String script, Object... args) {
+        return ((JavascriptExecutor) driver).executeScript(script, args);
+    }
+}
