@@ -63,17 +63,20 @@ final class Inputs {
      */
     static Model model(CommandSpec spec, Path given, OutputOptions output, ThreadOptions threads) {
         Path dir = given;
+        InstallLocation.Found found = null;
         if (!Files.exists(dir)) {
             // models/toy from anywhere: a relative path is also looked for beside the jar.
-            InstallLocation.Found found = InstallLocation.find(given);
+            found = InstallLocation.find(given);
             if (!found.exists()) {
                 throw bad(spec, "--model " + given + ": no such folder or file (looked in "
                         + String.join(", ", found.looked().stream().map(Path::toString).toList()) + ")");
             }
             dir = found.path();
+        }
+        threads.apply(output); // the first progress line
+        if (found != null) {
             output.err().println("model: " + found.describe("--model " + given));
         }
-        threads.apply(output);
         try (ModelPackage pkg = ModelPackage.open(dir)) {
             StableDiffusion sd = ModelLoader.load(pkg, Device.cpu());
             sd.warnings().forEach(w -> output.warn("model: " + w));
