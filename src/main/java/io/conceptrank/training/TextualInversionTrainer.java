@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.concurrent.CancellationException;
 
 /**
- * The built-in trainer: textual inversion with the KL regularizer of DESIGN.md section 1. Only the
+ * The built-in trainer: textual inversion with the KL regularizer of docs/design.md section 1. Only the
  * placeholder's vectors [n, D] train (AdamW); the text encoder, UNet and VAE stay frozen.
  *
  * <p>Each optimizer step averages the gradients of {@code gradientAccumulation} micro-batches. A

@@ -5,13 +5,13 @@ import io.conceptrank.tensor.Ops;
 
 /**
  * The training objectives on one micro-batch, given the UNet's noise predictions for the same
- * x_t, t and noise under the two conditionings (DESIGN.md section 1):
+ * x_t, t and noise under the two conditionings (docs/design.md section 1):
  * <ul>
  *   <li>eps_new = eps_theta(x_t, t, c_new), c_new containing the learned vectors (differentiable);</li>
  *   <li>eps_init = eps_theta(x_t, t, c_init), c_init the same prompt with the initializer word (no gradient).</li>
  * </ul>
  * Both terms are means over the latent's elements, so beta weighs quantities of the same scale:
- * the KL of DESIGN.md, {@code w_t ||eps_new - eps_init||^2}, divided by C*H*W.
+ * the KL of docs/design.md, {@code w_t ||eps_new - eps_init||^2}, divided by C*H*W.
  */
 public final class TrainingLoss {
 

@@ -36,7 +36,7 @@ public record TrainingSettings(LearningRateSchedule learningRate, int steps, int
         LatentSampling latentSampling, int resolution, double weightDecay, long seed, int previewEvery,
         int previewSteps, int checkpointEvery) {
 
-    /** The KL term's weight per sampled timestep (DESIGN.md section 1). */
+    /** The KL term's weight per sampled timestep (docs/design.md section 1). */
     public enum Weighting {
         /** w_t = beta_t / (2 alpha_t (1 - abar_t)), the KL between the two DDPM reverse steps. */
         EXACT,

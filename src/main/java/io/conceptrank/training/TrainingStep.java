@@ -14,7 +14,7 @@ import io.conceptrank.tensor.StepScope;
 import java.util.List;
 
 /**
- * The differentiable core of one micro-batch of {@link TextualInversionTrainer} (DESIGN.md section 1),
+ * The differentiable core of one micro-batch of {@link TextualInversionTrainer} (docs/design.md section 1),
  * given its latents, noise, timesteps and prompts: x_t from x0 and the noise; the UNet under c_init
  * without gradients (eps_init); the prompt encoder with the learned vectors spliced in and the UNet
  * under its output (eps_new); the objective on both, backpropagated to the vectors. The trainer runs

@@ -167,7 +167,7 @@ class TextualInversionTrainerTest {
                 for (int i = 0; i < b; i++) {
                     double beta = betas[ts[i]];
                     double sigma2 = beta;
-                    // DESIGN.md: w_t = beta_t^2 / (2 sigma_t^2 alpha_t (1 - abar_t)), KL = w_t ||eps_new - eps_init||^2.
+                    // docs/design.md: w_t = beta_t^2 / (2 sigma_t^2 alpha_t (1 - abar_t)), KL = w_t ||eps_new - eps_init||^2.
                     double w = weighting == TrainingSettings.Weighting.EXACT
                             ? beta * beta / (2 * sigma2 * (1 - beta) * (1 - abar[ts[i]]))
                             : 1;
