@@ -16,10 +16,10 @@ import java.util.Map;
  */
 final class ParetoPlot {
 
-    private static final int W = 720;
+    private static final int W = 860;
     private static final int H = 540;
     private static final int LEFT = 70;
-    private static final int RIGHT = 210;
+    private static final int RIGHT = 330;
     private static final int TOP = 40;
     private static final int BOTTOM = 60;
     private static final Map<String, String> COLOURS = Map.of(
@@ -51,65 +51,70 @@ final class ParetoPlot {
         s.append(String.format(Locale.ROOT, "<text transform=\"translate(18,%d) rotate(-90)\" text-anchor=\"middle\">"
                 + "edit obeyed AND other attributes kept</text>%n", (TOP + H - BOTTOM) / 2));
         int legend = TOP + 10;
-        for (Map.Entry<String, List<double[]>> curve : curves(dev).entrySet()) {
-            String colour = COLOURS.getOrDefault(curve.getKey().split(" ")[0], "#000");
+        for (Curve curve : curves(dev)) {
+            String colour = COLOURS.get(curve.colour());
             StringBuilder path = new StringBuilder();
-            for (double[] p : curve.getValue()) {
+            for (double[] p : curve.points()) {
                 path.append(path.length() == 0 ? "M" : " L").append(String.format(Locale.ROOT, "%.1f %.1f", x(p[0]),
                         y(p[1])));
             }
             s.append(String.format(Locale.ROOT, "<path d=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" "
                     + "stroke-dasharray=\"4 3\"/>%n", path, colour));
-            for (double[] p : curve.getValue()) {
+            for (double[] p : curve.points()) {
                 s.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"white\" stroke=\"%s\"/>"
                         + "<text x=\"%.1f\" y=\"%.1f\" fill=\"%s\" font-size=\"9\">%s</text>%n", x(p[0]), y(p[1]), colour,
                         x(p[0]) + 4, y(p[1]) - 4, colour, Arm.number(p[2])));
             }
             s.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" "
                     + "stroke-dasharray=\"4 3\"/><text x=\"%d\" y=\"%d\">%s (dev)</text>%n", W - RIGHT + 10, legend,
-                    W - RIGHT + 30, legend, colour, W - RIGHT + 34, legend + 4, curve.getKey()));
+                    W - RIGHT + 30, legend, colour, W - RIGHT + 34, legend + 4, curve.name()));
             legend += 16;
         }
         for (StudyReport.Confirmed a : test) {
-            String colour = COLOURS.getOrDefault(key(a.arm()), "#000");
+            String colour = COLOURS.get(key(a.arm()));
+            // The baseline (the first arm) is drawn hollow, so that it stands apart from early stopping.
+            String fill = a == test.get(0) ? "white" : colour;
             Interval fx = a.interval("subjectFidelity");
             Interval fy = a.interval("editJoint");
             s.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>"
                     + "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>"
                     + "<rect x=\"%.1f\" y=\"%.1f\" width=\"8\" height=\"8\" fill=\"%s\" stroke=\"black\"/>%n",
                     x(fx.low()), y(fy.mean()), x(fx.high()), y(fy.mean()), colour, x(fx.mean()), y(fy.low()),
-                    x(fx.mean()), y(fy.high()), colour, x(fx.mean()) - 4, y(fy.mean()) - 4, colour));
+                    x(fx.mean()), y(fy.high()), colour, x(fx.mean()) - 4, y(fy.mean()) - 4, fill));
             s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"8\" height=\"8\" fill=\"%s\" "
-                    + "stroke=\"black\"/><text x=\"%d\" y=\"%d\">%s (test)</text>%n", W - RIGHT + 16, legend - 4, colour,
+                    + "stroke=\"black\"/><text x=\"%d\" y=\"%d\">%s (test)</text>%n", W - RIGHT + 16, legend - 4, fill,
                     W - RIGHT + 34, legend + 4, a.arm().label().replace(", lr ", " lr ")));
             legend += 16;
         }
         return s.append("</svg>\n").toString();
     }
 
-    /** Per curve, its points (fidelity, edit rate, parameter), in the parameter's order. */
-    static Map<String, List<double[]>> curves(List<EditStudy.Result> dev) {
+    /** A development curve: its legend, its colour's key, and its points (fidelity, edit rate, parameter). */
+    record Curve(String name, String colour, List<double[]> points) {}
+
+    /** One curve per method (plain TI: per learning rate), points in the order of their parameter. */
+    static List<Curve> curves(List<EditStudy.Result> dev) {
         Map<String, Map<Arm, List<Endpoints>>> byCurve = new LinkedHashMap<>();
         dev.stream().sorted(Comparator.comparing((EditStudy.Result r) -> r.arm().method())
                         .thenComparing(r -> r.arm().learningRate()).thenComparing(r -> r.arm().strength())
                         .thenComparing(r -> r.arm().steps()))
-                .forEach(r -> byCurve.computeIfAbsent(curveName(r.arm()), k -> new LinkedHashMap<>())
+                .forEach(r -> byCurve.computeIfAbsent(key(r.arm()), k -> new LinkedHashMap<>())
                         .computeIfAbsent(r.arm(), k -> new ArrayList<>()).add(r.endpoints()));
-        Map<String, List<double[]>> out = new LinkedHashMap<>();
-        byCurve.forEach((name, arms) -> out.put(name, arms.entrySet().stream().map(e -> new double[] {
-            e.getValue().stream().mapToDouble(Endpoints::subjectFidelity).average().orElse(0),
-            e.getValue().stream().mapToDouble(Endpoints::editJoint).average().orElse(0),
-            e.getKey().method() == Arm.Method.PLAIN ? e.getKey().steps() : e.getKey().strength()}).toList()));
+        List<Curve> out = new ArrayList<>();
+        byCurve.forEach((key, arms) -> out.add(new Curve(curveName(arms.keySet().iterator().next()), key,
+                arms.entrySet().stream().map(e -> new double[] {
+                    e.getValue().stream().mapToDouble(Endpoints::subjectFidelity).average().orElse(0),
+                    e.getValue().stream().mapToDouble(Endpoints::editJoint).average().orElse(0),
+                    e.getKey().method() == Arm.Method.PLAIN ? e.getKey().steps() : e.getKey().strength()}).toList())));
         return out;
     }
 
     private static String curveName(Arm arm) {
         return switch (arm.method()) {
-            case PLAIN -> (arm.learningRate().equals(Arm.DEFAULT_LEARNING_RATE) ? "plain" : "plain-high")
-                    + " TI, steps at lr " + arm.learningRate();
-            case L2 -> "l2 pull, weight";
-            case KL_EXACT -> "kl-exact, beta";
-            case KL_UNIFORM -> "kl-uniform, beta";
+            case PLAIN -> "plain TI, steps at lr " + arm.learningRate();
+            case L2 -> "L2 pull, its weight";
+            case KL_EXACT -> "KL-TI exact, beta";
+            case KL_UNIFORM -> "KL-TI uniform, beta";
         };
     }
 

@@ -90,7 +90,7 @@ final class StudyReport {
     private static String role(Arm arm, Arm baseline, List<Selection.Choice> choices) {
         List<String> roles = new ArrayList<>();
         if (arm.equals(baseline)) {
-            roles.add("plain TI (product defaults)");
+            roles.add("plain TI (default steps and rate)");
         }
         for (Selection.Choice c : choices) {
             if (c.arm().equals(arm)) {

@@ -49,14 +49,14 @@ class StudyCommandTest {
         StudyFile confirm = StudyFile.read(test.resolve("confirm.json"));
         int arms = Selection.armsToConfirm(Arm.plain("0.005", 2), choices).size();
         assertThat(confirm.results()).hasSize(2 * arms);
-        assertThat(Files.readString(test.resolve("report.md"))).contains("plain TI (product defaults)")
+        assertThat(Files.readString(test.resolve("report.md"))).contains("plain TI (default steps and rate)")
                 .contains("KL-TI exact (frozen)").contains("pink-dotted-star seed 1").contains("Paired differences");
         JsonNode report = StudyCommand.JSON.readTree(test.resolve("report.json").toFile());
         assertThat(report.get("arms")).hasSize(arms);
         assertThat(report.get("clusters")).hasSize(2);
         String svg = Files.readString(test.resolve("pareto.svg"));
         DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(new InputSource(new StringReader(svg)));
-        assertThat(svg).contains("kl-exact, beta").contains("(test)");
+        assertThat(svg).contains("KL-TI exact, beta").contains("(test)");
 
         // A report from the cache alone: seed 3 was never trained, so its cluster is left out, and nothing trains.
         Path partial = dir.resolve("partial");
