@@ -56,7 +56,7 @@ public final class MetaEvalCommand implements Callable<Integer> {
             description = "Candidate sets per subject, one per evaluation scene, 1 to 6 (default: ${DEFAULT-VALUE}).")
     private int scenes;
 
-    @Option(names = "--beta", defaultValue = "1", paramLabel = "B",
+    @Option(names = "--beta", defaultValue = "0", paramLabel = "B",
             description = "The KL weight the concepts are trained with (default: ${DEFAULT-VALUE}, the trainer's own).")
     private double beta;
 

@@ -40,7 +40,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** The trainer setting each option sets, for messages. */
     private static final Map<String, String> OPTION_OF_SETTING = Map.of("steps", "--steps", "learningRate", "--lr",
-            "beta", "--beta", "weighting", "--kl-weighting", "batchSize", "--batch", "seed", "--seed");
+            "beta", "--beta", "weighting", "--kl-weighting", "l2", "--l2", "batchSize", "--batch", "seed", "--seed");
 
     @Spec
     private CommandSpec spec;
@@ -77,13 +77,16 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Learning rate, or a schedule like 0.005:100, 1e-3:1000, 1e-5 (default: 0.005).")
     private String learningRate;
 
-    @Option(names = "--beta", paramLabel = "X", description = "Weight of the KL term; 0 = plain textual inversion "
-            + "(default: 1).")
+    @Option(names = "--beta", paramLabel = "X", description = "Weight of the KL term; 0 = off (default: 0).")
     private Double beta;
 
     @Option(names = "--kl-weighting", paramLabel = "exact|uniform",
-            description = "The KL's per-timestep weight (default: exact).")
+            description = "The KL's per-timestep weight (default: uniform).")
     private String weighting;
+
+    @Option(names = "--l2", paramLabel = "X", description = "Weight of the pull toward the initializer's embedding;"
+            + " 0 = plain textual inversion when beta is 0 too (default: 0.03, the edit study's setting).")
+    private Double l2;
 
     @Option(names = "--batch", paramLabel = "N", description = "Samples per step (default: 4).")
     private Integer batch;
@@ -163,6 +166,7 @@ public final class TrainCommand implements Callable<Integer> {
         putIfGiven(p, "learningRate", learningRate);
         putIfGiven(p, "beta", beta);
         putIfGiven(p, "weighting", weighting);
+        putIfGiven(p, "l2", l2);
         putIfGiven(p, "batchSize", batch);
         putIfGiven(p, "seed", seed);
         // Previews are images for the web UI's live view; nobody sees them here.

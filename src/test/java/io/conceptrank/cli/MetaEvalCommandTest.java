@@ -32,7 +32,7 @@ class MetaEvalCommandTest {
             assertThat(metric.path("subjects").asInt()).isEqualTo(2);
         }
         // The concepts were cached where --dir says.
-        assertThat(dir.resolve("red-dotted-heart").resolve("beta-1.0-3-steps.safetensors")).isRegularFile();
+        assertThat(dir.resolve("red-dotted-heart").resolve("beta-0.0-uniform-l2-0.03-3-steps.safetensors")).isRegularFile();
     }
 
     @Test

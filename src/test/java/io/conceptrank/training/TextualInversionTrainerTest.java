@@ -205,8 +205,9 @@ class TextualInversionTrainerTest {
                 assertThat(Double.isFinite(((Number) e.get(key)).doubleValue())).as(key).isTrue();
             }
             assertThat(e.get("totalSteps")).isEqualTo(3L);
-            assertThat((double) e.get("loss")).isCloseTo((double) e.get("denoiseLoss") + 0.5 * (double) e.get("kl"),
-                    within(1e-5));
+            double l2 = (double) TrainingSettings.defaults().get("l2");
+            assertThat((double) e.get("loss")).isCloseTo((double) e.get("denoiseLoss") + 0.5 * (double) e.get("kl")
+                    + l2 * (double) e.get("l2Pull"), within(1e-5));
         }
         assertThat(recorder.events.stream().map(e -> e.get("lr")).toList()).containsExactly(0.05, 0.05, 0.01);
         assertThat(recorder.events.stream().map(e -> e.containsKey("preview")).toList())

@@ -16,7 +16,10 @@ class TrainingSettingsTest {
     void defaultsParseAndRoundTrip() {
         TrainingSettings d = TrainingSettings.parse(Map.of());
         assertThat(d.learningRate().rate(1)).isEqualTo(0.005);
-        assertThat(d.weighting()).isEqualTo(TrainingSettings.Weighting.EXACT);
+        // The edit study's supported defaults (docs/edit-study.md): the L2 pull on, the KL off, uniform if turned on.
+        assertThat(d.weighting()).isEqualTo(TrainingSettings.Weighting.UNIFORM);
+        assertThat(d.beta()).isZero();
+        assertThat(d.l2()).isEqualTo(0.03);
         assertThat(d.templates().templates()).isEqualTo(PromptTemplates.OBJECT);
         assertThat(d.seed()).isEqualTo(-1);
         assertThat(TrainingSettings.parse(d.toParameters())).isEqualTo(d);

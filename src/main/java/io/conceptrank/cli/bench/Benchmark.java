@@ -53,8 +53,11 @@ final class Benchmark {
     static final List<String> OPS = List.of(UNET_FORWARD, UNET_FORWARD_BACKWARD, KL_TI_STEP, CLIP_IMAGE_ENCODE,
             VAE_DECODE);
 
-    /** The trainer's default settings, which {@code kl_ti_step} trains with (batch, beta, weighting, AdamW). */
-    static final TrainingSettings TRAINER = TrainingSettings.parse(Map.of());
+    /**
+     * The trainer's settings {@code kl_ti_step} trains with: its defaults (batch, AdamW) with the KL term on
+     * (beta 1, exact w_t) and no L2 pull, the step {@code bench/peer.py} takes in PyTorch.
+     */
+    static final TrainingSettings TRAINER = TrainingSettings.parse(Map.of("beta", 1.0, "weighting", "exact", "l2", 0.0));
 
     static final String PLACEHOLDER = "<S*>";
     /** The training prompt. */

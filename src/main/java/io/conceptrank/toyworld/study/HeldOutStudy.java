@@ -133,7 +133,9 @@ public final class HeldOutStudy {
         DemoSubjects.Demo demo = DemoSubjects.demo(subject);
         String placeholder = demo.placeholder();
         Path file = workDir.resolve(subject.id()).resolve(
-                String.format(Locale.ROOT, "beta-%s-%d-steps.safetensors", beta, settings.steps()));
+                String.format(Locale.ROOT, "beta-%s-%s-l2-%s-%d-steps.safetensors", beta,
+                        TrainingSettings.defaults().get("weighting"), TrainingSettings.defaults().get("l2"),
+                        settings.steps()));
         int width = model.textEncoder().config().width();
         if (!Files.isRegularFile(file)) {
             Map<String, Object> parameters = new LinkedHashMap<>(TrainingSettings.defaults());

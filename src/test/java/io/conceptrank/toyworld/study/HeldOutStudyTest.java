@@ -66,7 +66,7 @@ class HeldOutStudyTest {
     @Test
     void aConceptIsTrainedOnceThenReadFromItsFile() throws Exception {
         Concept first = study.concept(SUBJECT, 0.5);
-        Path file = dir.resolve("concepts").resolve(SUBJECT.id()).resolve("beta-0.5-3-steps.safetensors");
+        Path file = dir.resolve("concepts").resolve(SUBJECT.id()).resolve("beta-0.5-uniform-l2-0.03-3-steps.safetensors");
         assertThat(file).isRegularFile();
         FileTime written = Files.getLastModifiedTime(file);
         Concept again = study.concept(SUBJECT, 0.5);
