@@ -83,6 +83,54 @@ public record MetaReport(List<String> metrics, List<SubjectResult> subjects) {
         return new MetaReport(List.copyOf(metrics), List.copyOf(subjects));
     }
 
+    /** Resamples of the candidate sets for the intervals; a fixed seed, so a report is reproducible. */
+    static final int RESAMPLES = 2_000;
+
+    /** A pooled pairwise accuracy (or a difference of two) with its 95% interval. */
+    public record Interval(double value, double low, double high) {}
+
+    /**
+     * {@code metric}'s pooled pairwise accuracy with a 95% percentile interval from resampling whole
+     * candidate sets (a set's pairs share its prompt and concept, so they are not independent).
+     */
+    public Interval accuracyInterval(String metric) {
+        return interval(metric, null);
+    }
+
+    /** The pooled accuracy of {@code a} minus that of {@code b}, paired over the same resampled sets. */
+    public Interval differenceInterval(String a, String b) {
+        return interval(a, b);
+    }
+
+    private Interval interval(String a, String b) {
+        List<SubjectResult> both = subjects.stream().filter(s -> s.agreement().containsKey(a)
+                && (b == null || s.agreement().containsKey(b))).toList();
+        double value = pooled(both, a) - (b == null ? 0 : pooled(both, b));
+        if (both.size() < 2) {
+            return new Interval(value, Double.NaN, Double.NaN);
+        }
+        java.util.SplittableRandom random = new java.util.SplittableRandom(20261207L);
+        double[] draws = new double[RESAMPLES];
+        for (int r = 0; r < RESAMPLES; r++) {
+            List<SubjectResult> sample = new ArrayList<>(both.size());
+            for (int i = 0; i < both.size(); i++) {
+                sample.add(both.get(random.nextInt(both.size())));
+            }
+            draws[r] = pooled(sample, a) - (b == null ? 0 : pooled(sample, b));
+        }
+        java.util.Arrays.sort(draws);
+        return new Interval(value, draws[(int) Math.floor(0.025 * (RESAMPLES - 1))],
+                draws[(int) Math.ceil(0.975 * (RESAMPLES - 1))]);
+    }
+
+    private static double pooled(List<SubjectResult> sets, String metric) {
+        PairCounts all = PairCounts.NONE;
+        for (SubjectResult s : sets) {
+            all = all.plus(s.agreement().get(metric).all());
+        }
+        return all.accuracy();
+    }
+
     /** {@code metric} over all subjects it scored. */
     public Overall overall(String metric) {
         PairCounts all = PairCounts.NONE;
@@ -122,6 +170,12 @@ public record MetaReport(List<String> metrics, List<SubjectResult> subjects) {
             om.put("meanTauB", nan(o.meanTauB()));
             om.put("subjects", o.subjects());
             om.put("subjectsWithTau", o.tauCount());
+            Interval ci = accuracyInterval(m);
+            om.put("pairwiseAccuracy95", java.util.Arrays.asList(nan(ci.low()), nan(ci.high())));
+            if (!m.equals(metrics.get(0))) {
+                Interval d = differenceInterval(m, metrics.get(0));
+                om.put("minus" + metrics.get(0), java.util.Arrays.asList(nan(d.value()), nan(d.low()), nan(d.high())));
+            }
             overall.put(m, om);
         }
         root.put("overall", overall);
@@ -179,11 +233,19 @@ public record MetaReport(List<String> metrics, List<SubjectResult> subjects) {
                 .append("orders the same way (metric ties count half). Kendall tau-b against the truth per subject; ")
                 .append("overall, accuracy pools all subjects' pairs and tau-b is the mean over subjects.\n\n");
         md.append("## Overall (").append(subjects.size()).append(" subjects)\n\n");
-        md.append("| metric | pairwise accuracy | subject pairs | context pairs | both-vs-neither pairs "
-                + "| mean tau-b | subjects |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        md.append("95% intervals resample whole candidate sets (").append(RESAMPLES).append(" resamples); the "
+                + "difference is paired against ").append(metrics.get(0)).append(".\n\n");
+        md.append("| metric | pairwise accuracy | 95% interval | minus ").append(metrics.get(0))
+                .append(" | subject pairs | context pairs | both-vs-neither pairs "
+                + "| mean tau-b | subjects |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         for (String m : metrics) {
             Overall o = overall(m);
-            md.append("| ").append(m).append(" | ").append(num(o.pooled().accuracy()));
+            Interval ci = accuracyInterval(m);
+            Interval d = differenceInterval(m, metrics.get(0));
+            md.append("| ").append(m).append(" | ").append(num(o.pooled().accuracy()))
+                    .append(" | [").append(num(ci.low())).append(", ").append(num(ci.high())).append("] | ")
+                    .append(m.equals(metrics.get(0)) ? "" : num(d.value()) + " [" + num(d.low()) + ", "
+                            + num(d.high()) + "]");
             for (PairKind k : PairKind.values()) {
                 md.append(" | ").append(num(o.pooled().accuracy(k)));
             }

@@ -294,7 +294,10 @@ public final class HeldOutStudy {
     private CandidateSet candidates(Subject subject, Concept concept, Context context, List<Sample> samples) {
         List<Candidate> candidates = new ArrayList<>();
         long seed = settings.seed() * 9_000 + context.ordinal() * 10L;
-        Context elsewhere = referenceContexts(subject).get(0);
+        // "Elsewhere" is another scene the concept was not shown in: a reference scene would make the
+        // subject-elsewhere renders near-copies of the references, which CLIP-I rewards for free.
+        List<Context> unseen = evaluationContexts(subject);
+        Context elsewhere = unseen.get((unseen.indexOf(context) + 1) % unseen.size());
         List<Subject> lookAlikes = List.of(
                 new Subject(next(subject.shape()), subject.colour(), subject.pattern()),
                 new Subject(subject.shape(), next(subject.colour()), subject.pattern()),

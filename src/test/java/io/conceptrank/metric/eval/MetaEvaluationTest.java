@@ -102,6 +102,17 @@ class MetaEvaluationTest {
     }
 
     @Test
+    void intervalsResampleWholeSetsAndDifferencesArePaired() {
+        MetaReport report = handMade();
+        // joint: set a orders all 5 pairs right, set b none; resampled pools are 0, 1/2 or 1.
+        assertThat(report.accuracyInterval("joint")).isEqualTo(new MetaReport.Interval(0.5, 0.0, 1.0));
+        // subject-only scored one set only: no interval, and the difference uses the sets both scored.
+        MetaReport.Interval d = report.differenceInterval("subject-only", "joint");
+        assertThat(d.value()).isCloseTo(-0.2, offset(1e-12));
+        assertThat(d.low()).isNaN();
+    }
+
+    @Test
     void jsonAndMarkdownCarryTheNumbers() {
         MetaReport report = handMade();
         JsonNode json = JsonMapper.shared().readTree(report.toJson());
@@ -116,8 +127,8 @@ class MetaEvaluationTest {
         assertThat(a.path("candidates").get(2).path("scores").path("joint").asDouble()).isEqualTo(0.5);
         assertThat(json.path("subjects").get(1).path("errors").path("subject-only").asString()).isEqualTo("boom");
         String md = report.toMarkdown();
-        assertThat(md).contains("| joint | 0.500 | 0.500 | 0.500 | 0.500 | 0.000 | 2 |")
-                .contains("| subject-only | 0.800 | 1.000 | 0.500 | 1.000 | 0.671 | 1 |")
+        assertThat(md).contains("| joint | 0.500 | [0.000, 1.000] |  | 0.500 | 0.500 | 0.500 | 0.000 | 2 |")
+                .contains("| subject-only | 0.800 | [n/a, n/a] | -0.200 [n/a, n/a] | 1.000 | 0.500 | 1.000 | 0.671 | 1 |")
                 .contains("| subject-only | failed: boom | | |");
     }
 
