@@ -16,7 +16,7 @@ import java.util.Set;
  * @param steps                optimizer steps
  * @param batchSize            samples per micro-batch (one UNet call)
  * @param gradientAccumulation micro-batches per optimizer step
- * @param beta                 weight of the KL term; 0 is plain textual inversion
+ * @param beta                 weight of the KL term; 0 = off (plain textual inversion when l2 is 0 too)
  * @param weighting            the KL's per-timestep weight: exact w_t or uniform 1
  * @param l2                   weight of the pull toward the initializer's embedding, mean over vectors of
  *                             ||v - v_init||^2 (the original textual-inversion code's embedding_reg_weight); 0 = none
@@ -89,8 +89,8 @@ public record TrainingSettings(LearningRateSchedule learningRate, int steps, int
         h.put("steps", "Optimizer steps. Plain TI fits the photos more closely with every step and obeys edits less.");
         h.put("batchSize", "Reference pictures per UNet call.");
         h.put("gradientAccumulation", "Micro-batches averaged into one optimizer step (a larger batch in the same memory).");
-        h.put("beta", "Weight of the KL term that keeps <S*> behaving like its initializer word under the UNet; 0 is"
-                + " plain textual inversion. " + BETA_EVIDENCE);
+        h.put("beta", "Weight of the KL term that keeps <S*> behaving like its initializer word under the UNet; 0 = off"
+                + " (plain textual inversion when l2 is 0 too). " + BETA_EVIDENCE);
         h.put("weighting", "The KL's weight per timestep: exact (the DDPM posterior's w_t, tiny except at the last"
                 + " steps, so useful betas are in the tens) or uniform (1 for every t, DPOK's code; betas below 1).");
         h.put("l2", "Weight of a pull toward the initializer's embedding, ||v - v_init||^2 (the original TI code's"
