@@ -1,5 +1,5 @@
 // Compare page: a plain-TI concept beside a KL-TI concept of the same subject. Pick the two (or train
-// a plain-TI twin of a concept: same references, initializer and settings, beta 0), run the edit test
+// a plain-TI twin of a concept: same references, initializer and settings, beta 0 and l2 0), run the edit test
 // (the same prompts and seeds for both, one row per prompt, each picture with its score) and the
 // evaluation protocol (the `evaluate` job) with its report drawn as tables.
 

@@ -48,7 +48,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     private Path model;
 
     @Option(names = "--plain", required = true, paramLabel = "FILE.safetensors",
-            description = "The plain textual-inversion embedding (trained with --beta 0).")
+            description = "The plain textual-inversion embedding (trained with --beta 0 --l2 0).")
     private Path plain;
 
     @Option(names = "--kl", required = true, paramLabel = "FILE.safetensors",
