@@ -149,7 +149,8 @@ export function mount(host, first, second) {
       delete params.concept;
       if (!("beta" in (trainer.defaults || {}))) throw new Error(`the trainer ${trainer.name || trainer.id} has no β setting`);
       params.beta = 0;
-      if ("l2" in params) params.l2 = 0;
+      // Plain TI is neither regularizer: the L2 pull is on by default, so it is turned off explicitly.
+      if ("l2" in (trainer.defaults || {})) params.l2 = 0;
       if (trainers.length > 1) params.trainer = trainer.id;
 
       twin = await api.createConcept({ name: `${source.name} plain TI`, placeholder: freePlaceholder(source.placeholder),

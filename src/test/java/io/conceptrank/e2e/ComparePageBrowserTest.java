@@ -152,6 +152,9 @@ class ComparePageBrowserTest {
         assertThat(twinConcept.path("references").size()).as("the twin's references").isEqualTo(3);
         JsonNode twinJob = trainJobOf(twin);
         assertThat(twinJob.path("params").path("beta").asDouble()).isZero();
+        // The L2 pull is on by default: plain TI turns it off explicitly.
+        assertThat(twinJob.path("params").path("l2").isNumber()).isTrue();
+        assertThat(twinJob.path("params").path("l2").asDouble()).isZero();
         assertThat(twinJob.path("params").path("steps").asInt()).as("steps copied from the source's training").isEqualTo(4);
 
         // The edit test: one edit, two pictures per side with the same seeds.
@@ -226,7 +229,7 @@ class ComparePageBrowserTest {
 
     // ---- setup through the REST API ---------------------------------------------------------
 
-    /** A concept with three references, trained 4 steps (beta 1, the trainer's default); its id. */
+    /** A concept with three references, trained 4 steps with the trainer's defaults; its id. */
     private String trainedConcept(int size) throws Exception {
         JsonNode created = send(HttpRequest.newBuilder(uri("/api/concepts")).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(
