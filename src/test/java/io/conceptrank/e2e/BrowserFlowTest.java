@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,27 +21,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
-import java.util.function.Function;
 import java.util.logging.Level;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.condition.EnabledIf;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
-import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
-import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
-import org.openqa.selenium.logging.LoggingPreferences;
-import org.openqa.selenium.support.ui.WebDriverWait;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -62,16 +52,10 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @DirtiesContext
-@EnabledIf(value = "chromiumInstalled", disabledReason = BrowserFlowTest.SKIP)
+@EnabledIf(value = "chromiumInstalled", disabledReason = Browser.SKIP)
 class BrowserFlowTest {
 
-    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
-    static final String SKIP = "Chromium not found: install Debian's chromium and chromium-driver "
-            + "(apt-get install chromium chromium-driver), as .ci/run does";
-
     static final Path ROOT = Path.of("target", "e2e", UUID.randomUUID().toString()).toAbsolutePath();
-    static final Path SHOTS = Path.of("target", "e2e-screenshots").toAbsolutePath();
     static final Path TOY = Path.of("models", "toy").toAbsolutePath();
 
     static final Duration UI = Duration.ofSeconds(20);
@@ -79,13 +63,8 @@ class BrowserFlowTest {
     static final int REFERENCES = 3;
     static final int BATCH = 3;
 
-    /** Checked before the server starts; the reason also goes to the console, where Maven shows no skip reasons. */
     static boolean chromiumInstalled() {
-        boolean found = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
-        if (!found) {
-            System.err.println("BrowserFlowTest skipped: " + SKIP);
-        }
-        return found;
+        return Browser.installed("BrowserFlowTest");
     }
 
     @DynamicPropertySource
@@ -111,45 +90,45 @@ class BrowserFlowTest {
     @Autowired
     ActiveModel model;
 
+    private Browser browser;
     private ChromeDriver driver;
-    private int shot;
-    private final long started = System.nanoTime();
 
     @AfterEach
     void quit() {
-        if (driver != null) {
-            driver.quit();
+        if (browser != null) {
+            browser.close();
         }
     }
 
     @Test
     void uploadTrainGenerateRankAndInstallAPluginInTheBrowser() throws Exception {
         int size = model.nativeSize();
-        driver = startChromium();
+        browser = Browser.start(ROOT, "BrowserFlowTest", "");
+        driver = browser.driver();
         try {
             flow(size);
         } catch (Throwable failure) {
-            throw diagnosed(failure);
+            throw browser.diagnosed(failure);
         }
     }
 
     private void flow(int size) throws Exception {
         driver.get("http://127.0.0.1:" + port + "/#/home");
-        waitFor("the live connection to the job feed", UI,
-                d -> "live".equals(testId("connection").getDomAttribute("data-status")));
-        screenshot("home");
+        browser.waitFor("the live connection to the job feed", UI,
+                d -> "live".equals(browser.testId("connection").getDomAttribute("data-status")));
+        browser.screenshot("home");
 
         // New concept dialog.
-        click(testId("new-concept"));
+        browser.click(browser.testId("new-concept"));
         WebElement name = visible(By.cssSelector("[data-testid=new-concept-name]"));
         name.sendKeys("E2E Corgi");
-        testId("new-concept-initializer").sendKeys("dog");
-        assertThat(testId("new-concept-placeholder").getDomProperty("value")).isEqualTo("<e2e-corgi>");
-        screenshot("new-concept");
-        click(testId("new-concept-create"));
-        String concept = waitFor("the new concept's references tab", UI, d -> {
-            String hash = (String) js("return location.hash");
-            return hash.matches("#/c/[^/]+/references") && !all("upload-input").isEmpty()
+        browser.testId("new-concept-initializer").sendKeys("dog");
+        assertThat(browser.testId("new-concept-placeholder").getDomProperty("value")).isEqualTo("<e2e-corgi>");
+        browser.screenshot("new-concept");
+        browser.click(browser.testId("new-concept-create"));
+        String concept = browser.waitFor("the new concept's references tab", UI, d -> {
+            String hash = (String) browser.js("return location.hash");
+            return hash.matches("#/c/[^/]+/references") && !browser.all("upload-input").isEmpty()
                     ? hash.split("/")[2] : null;
         });
 
@@ -158,89 +137,89 @@ class BrowserFlowTest {
         for (int i = 0; i < REFERENCES; i++) {
             files.add(referencePng(i, size).toString());
         }
-        testId("upload-input").sendKeys(String.join("\n", files));
-        waitFor(REFERENCES + " stored reference cards", UI, d -> all("reference-card").size() == REFERENCES);
-        assertThat(all("upload-error")).as("upload errors").isEmpty();
-        screenshot("references");
+        browser.testId("upload-input").sendKeys(String.join("\n", files));
+        browser.waitFor(REFERENCES + " stored reference cards", UI, d -> browser.all("reference-card").size() == REFERENCES);
+        assertThat(browser.all("upload-error")).as("upload errors").isEmpty();
+        browser.screenshot("references");
 
         // Train a few steps; progress (step counter, loss tiles, recorded curve) shows while it runs.
-        click(testId("tab-train"));
-        waitFor("the training form", UI, d -> !all("train-steps").isEmpty());
+        browser.click(browser.testId("tab-train"));
+        browser.waitFor("the training form", UI, d -> !browser.all("train-steps").isEmpty());
         setField("train-steps", "4", true);
         setField("train-batchSize", "1", false);
         setField("train-previewEvery", "2", false);
         setField("train-previewSteps", "2", false);
         setField("train-checkpointEvery", "2", false);
         setField("train-seed", "5", false);
-        click(waitFor("an enabled Start button", UI, d -> testId("train-start").isEnabled() ? testId("train-start") : null));
-        waitFor("the training's step counter", JOB, d -> runLine().matches("(?s).*step [1-9]\\d* / 4.*")
+        browser.click(browser.waitFor("an enabled Start button", UI, d -> browser.testId("train-start").isEnabled() ? browser.testId("train-start") : null));
+        browser.waitFor("the training's step counter", JOB, d -> runLine().matches("(?s).*step [1-9]\\d* / 4.*")
                 || List.of("failed", "cancelled").contains(trainState()));
-        screenshot("training", By.cssSelector(".train-live"));
+        browser.screenshot("training", By.cssSelector(".train-live"));
         assertThat(trainState()).as("training state; status: %s", status()).isIn("running", "succeeded");
-        waitFor("a point of the loss curve", UI, d -> (Boolean) js("""
+        browser.waitFor("a point of the loss curve", UI, d -> (Boolean) browser.js("""
                 return Object.keys(localStorage).some(k => k.startsWith('conceptrank.trainlog.')
                     && JSON.parse(localStorage.getItem(k)).some(p => typeof p.loss === 'number'))"""));
-        String state = waitFor("the training to end", JOB, d -> {
+        String state = browser.waitFor("the training to end", JOB, d -> {
             String s = trainState();
             return s.equals("running") || s.equals("queued") ? null : s;
         });
         assertThat(state).as("training state; status: %s", status()).isEqualTo("succeeded");
         assertThat(runLine()).contains("step 4 / 4");
-        waitFor("the concept's embedding badge", UI, d -> !all("embedding-badge").isEmpty());
-        waitFor("the training previews", UI,
-                d -> !testId("train-previews").findElements(By.tagName("img")).isEmpty());
-        screenshot("trained", By.cssSelector(".train-live"));
+        browser.waitFor("the concept's embedding badge", UI, d -> !browser.all("embedding-badge").isEmpty());
+        browser.waitFor("the training previews", UI,
+                d -> !browser.testId("train-previews").findElements(By.tagName("img")).isEmpty());
+        browser.screenshot("trained", By.cssSelector(".train-live"));
 
         // Generate a small batch and read the ranked grid.
-        click(testId("tab-generate"));
+        browser.click(browser.testId("tab-generate"));
         setGenerateForm(size);
-        click(testId("generate"));
+        browser.click(browser.testId("generate"));
         List<String> metrics = awaitGrid();
-        screenshot("ranked-grid", By.cssSelector(".results-section"));
+        browser.screenshot("ranked-grid", By.cssSelector(".results-section"));
 
         // Re-sort by another metric: the grid follows that metric's scores, highest first.
         WebElement chosen = driver.findElement(By.cssSelector("[data-testid=sort-metric][aria-pressed=true]"));
         String other = metrics.stream().filter(m -> !m.equals(chosen.getDomAttribute("data-metric")))
                 .findFirst().orElseThrow();
-        click(driver.findElement(By.cssSelector("[data-testid=sort-metric][data-metric='" + other + "']")));
-        waitFor("the grid sorted by " + other, UI, d -> "true".equals(driver.findElement(
+        browser.click(driver.findElement(By.cssSelector("[data-testid=sort-metric][data-metric='" + other + "']")));
+        browser.waitFor("the grid sorted by " + other, UI, d -> "true".equals(driver.findElement(
                 By.cssSelector("[data-testid=sort-metric][data-metric='" + other + "']")).getDomAttribute("aria-pressed")));
         assertSortedBy(metrics, other);
-        screenshot("resorted", By.cssSelector(".results-section"));
+        browser.screenshot("resorted", By.cssSelector(".results-section"));
 
         // The lightbox: full-size image, every metric's score and the A1111 parameters.
-        click(all("grid-card").get(0).findElement(By.cssSelector(".card-image")));
+        browser.click(browser.all("grid-card").get(0).findElement(By.cssSelector(".card-image")));
         WebElement lightbox = visible(By.cssSelector("[data-testid=lightbox]"));
-        assertThat(testId("lightbox-parameters").getText()).contains("Seed: ", "Steps: 2");
+        assertThat(browser.testId("lightbox-parameters").getText()).contains("Seed: ", "Steps: 2");
         assertThat(lightbox.findElements(By.cssSelector(".score-table tbody tr"))).hasSize(metrics.size());
-        screenshot("lightbox");
-        click(testId("lightbox-close"));
-        waitFor("the lightbox to close", UI, d -> all("lightbox").isEmpty());
+        browser.screenshot("lightbox");
+        browser.click(browser.testId("lightbox-close"));
+        browser.waitFor("the lightbox to close", UI, d -> browser.all("lightbox").isEmpty());
 
         // Install a metric plugin jar on the plugins page.
-        click(testId("nav-plugins"));
-        waitFor("the plugin list", UI, d -> !all("plugin-card").isEmpty());
+        browser.click(browser.testId("nav-plugins"));
+        browser.waitFor("the plugin list", UI, d -> !browser.all("plugin-card").isEmpty());
         Path jar = exampleMetricJar();
-        testId("plugin-install-input").sendKeys(jar.toString());
+        browser.testId("plugin-install-input").sendKeys(jar.toString());
         String from = "from " + jar.getFileName();
-        WebElement card = waitFor("a plugin card " + from, UI, d -> all("plugin-card").stream()
+        WebElement card = browser.waitFor("a plugin card " + from, UI, d -> browser.all("plugin-card").stream()
                 .filter(c -> c.getText().contains(from)).findFirst().orElse(null));
         assertThat(card.getText()).as("plugin card").contains("enabled").doesNotContain("disabled");
         String plugin = card.getDomAttribute("data-plugin");
-        assertThat(all("plugin-card").size()).as("built-in plugins still listed").isGreaterThan(1);
-        js("arguments[0].scrollIntoView({block: 'center'})", card);
-        screenshot("plugin-installed");
+        assertThat(browser.all("plugin-card").size()).as("built-in plugins still listed").isGreaterThan(1);
+        browser.js("arguments[0].scrollIntoView({block: 'center'})", card);
+        browser.screenshot("plugin-installed");
 
         // Generate again: the plugin's metric is ranked along with the built-ins.
-        click(driver.findElement(By.cssSelector("[data-testid=concept-item][data-concept-id='" + concept + "']")));
-        click(visible(By.cssSelector("[data-testid=tab-generate]")));
-        waitFor("the plugin's metric in the Rank-by picker", UI, d -> !testId("metric-picker")
+        browser.click(driver.findElement(By.cssSelector("[data-testid=concept-item][data-concept-id='" + concept + "']")));
+        browser.click(visible(By.cssSelector("[data-testid=tab-generate]")));
+        browser.waitFor("the plugin's metric in the Rank-by picker", UI, d -> !browser.testId("metric-picker")
                 .findElements(By.cssSelector("option[value='" + plugin + "']")).isEmpty());
         setGenerateForm(size);
-        click(testId("generate"));
+        browser.click(browser.testId("generate"));
         List<String> withPlugin = awaitGrid();
         assertThat(withPlugin).as("metrics of the second batch").contains(plugin).containsAll(metrics);
-        screenshot("plugin-scores", By.cssSelector(".results-section"));
+        browser.screenshot("plugin-scores", By.cssSelector(".results-section"));
 
         // No script errors along the way; a 404 is the page's documented fallback for an endpoint
         // this server lacks (the start page's demo subjects).
@@ -253,18 +232,18 @@ class BrowserFlowTest {
     /** Waits for the batch just submitted to finish; checks its ranks and every metric's score. */
     private List<String> awaitGrid() {
         // Generate is disabled from the click until the job ends (or its submission fails).
-        waitFor("generation to end", JOB, d -> testId("generate").isEnabled()
+        browser.waitFor("generation to end", JOB, d -> browser.testId("generate").isEnabled()
                 && driver.findElements(By.cssSelector(".results .skeleton")).isEmpty());
-        assertThat(all("grid-card")).as("grid cards; results: %s %s", testId("generate-message").getText(),
+        assertThat(browser.all("grid-card")).as("grid cards; results: %s %s", browser.testId("generate-message").getText(),
                 driver.findElement(By.cssSelector(".results")).getText()).hasSize(BATCH);
-        List<String> metrics = all("sort-metric").stream().map(m -> m.getDomAttribute("data-metric")).toList();
+        List<String> metrics = browser.all("sort-metric").stream().map(m -> m.getDomAttribute("data-metric")).toList();
         assertThat(metrics).as("metrics").hasSizeGreaterThanOrEqualTo(2);
-        List<WebElement> cards = all("grid-card");
+        List<WebElement> cards = browser.all("grid-card");
         for (int rank = 1; rank <= cards.size(); rank++) {
             WebElement card = cards.get(rank - 1);
             assertThat(card.getDomAttribute("data-rank")).isEqualTo(String.valueOf(rank));
             assertThat(card.findElement(By.cssSelector("[data-testid=rank-badge]")).getText()).isEqualTo("#" + rank);
-            assertThat((Boolean) js("return arguments[0].complete && arguments[0].naturalWidth > 0",
+            assertThat((Boolean) browser.js("return arguments[0].complete && arguments[0].naturalWidth > 0",
                     card.findElement(By.tagName("img")))).as("image of card %d loaded", rank).isTrue();
         }
         for (int m = 0; m < metrics.size(); m++) {
@@ -286,7 +265,7 @@ class BrowserFlowTest {
     /** The scores shown for the m-th metric, card by card in grid order; fails on a missing one. */
     private List<Double> columnScores(int m) {
         List<Double> scores = new ArrayList<>();
-        for (WebElement card : all("grid-card")) {
+        for (WebElement card : browser.all("grid-card")) {
             String text = card.findElements(By.cssSelector(".scores .score-value")).get(m).getText();
             assertThat(text).as("score %d of card %s", m, card.getDomAttribute("data-index")).matches("-?[0-9.]+(e[-+]?\\d+)?");
             scores.add(Double.parseDouble(text));
@@ -295,30 +274,12 @@ class BrowserFlowTest {
     }
 
     private void setGenerateForm(int size) {
-        waitFor("the generate form's defaults", UI, d -> !testId("gen-steps").getDomProperty("value").isEmpty());
+        browser.waitFor("the generate form's defaults", UI, d -> !browser.testId("gen-steps").getDomProperty("value").isEmpty());
         setField("gen-steps", "2", true);
         setField("gen-batch-size", String.valueOf(BATCH), true);
         setField("gen-width", String.valueOf(size), true);
         setField("gen-height", String.valueOf(size), true);
         setField("gen-seed", "7", true);
-    }
-
-    private ChromeDriver startChromium() throws IOException {
-        Files.createDirectories(ROOT);
-        // Both paths explicit: Selenium Manager (which would look for, and download, a driver) never runs.
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(CHROMEDRIVER.toFile())
-                .withLogFile(ROOT.resolve("chromedriver.log").toFile())
-                .build();
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--user-data-dir=" + Files.createTempDirectory(ROOT, "chromium-profile"), "--window-size=1280,1000");
-        LoggingPreferences logs = new LoggingPreferences();
-        logs.enable(LogType.BROWSER, Level.ALL);
-        options.setCapability(ChromeOptions.LOGGING_PREFS, logs);
-        return new ChromeDriver(service, options);
     }
 
     /**
@@ -371,43 +332,16 @@ class BrowserFlowTest {
     }
 
     private void setField(String testId, String value, boolean required) {
-        List<WebElement> found = all(testId);
+        List<WebElement> found = browser.all(testId);
         if (found.isEmpty()) {
             assertThat(required).as("field %s is missing", testId).isFalse();
             return;
         }
         WebElement input = found.get(0);
         // Select and type over, so the page sees input and change events as from a user.
-        js("arguments[0].scrollIntoView({block: 'center'}); arguments[0].select()", input);
+        browser.js("arguments[0].scrollIntoView({block: 'center'}); arguments[0].select()", input);
         input.sendKeys(value);
         assertThat(input.getDomProperty("value")).as(testId).isEqualTo(value);
-    }
-
-    /** A screenshot with {@code focus} scrolled to the top of the window. */
-    private void screenshot(String stage, By focus) throws IOException {
-        js("arguments[0].scrollIntoView({block: 'start'})", driver.findElement(focus));
-        screenshot(stage);
-    }
-
-    private void screenshot(String stage) throws IOException {
-        Files.createDirectories(SHOTS);
-        Path file = SHOTS.resolve(String.format("%02d-%s.png", ++shot, stage));
-        Files.copy(driver.getScreenshotAs(OutputType.FILE).toPath(), file, StandardCopyOption.REPLACE_EXISTING);
-        System.out.printf("BrowserFlowTest screenshot at %.1f s: %s%n", (System.nanoTime() - started) / 1e9, file);
-    }
-
-    /** The failure with what the page showed and what the browser logged, and a last screenshot. */
-    private AssertionError diagnosed(Throwable failure) {
-        StringBuilder out = new StringBuilder(String.valueOf(failure.getMessage()));
-        try {
-            screenshot("failure");
-            out.append("\n--- page ").append(driver.getCurrentUrl()).append(" ---\n").append(pageText());
-            out.append("\n--- browser console ---\n").append(driver.manage().logs().get(LogType.BROWSER).getAll()
-                    .stream().map(LogEntry::toString).collect(Collectors.joining("\n")));
-        } catch (Throwable e) {
-            out.append("\n(diagnostics incomplete: ").append(e).append(')');
-        }
-        return new AssertionError(out.toString(), failure);
     }
 
     private String runLine() {
@@ -419,7 +353,7 @@ class BrowserFlowTest {
 
     /** The shown run's state as the page words it (the badge's CSS upper-cases it). */
     private String trainState() {
-        return live(() -> testId("train-state").getDomProperty("textContent"));
+        return live(() -> browser.testId("train-state").getDomProperty("textContent"));
     }
 
     private String status() {
@@ -443,35 +377,8 @@ class BrowserFlowTest {
         }
     }
 
-    private String pageText() {
-        return driver.findElement(By.tagName("body")).getText();
-    }
-
-    private <T> T waitFor(String what, Duration timeout, Function<WebDriver, T> condition) {
-        return new WebDriverWait(driver, timeout, Duration.ofMillis(100))
-                .withMessage("waited " + timeout.toSeconds() + " s for " + what)
-                .ignoring(StaleElementReferenceException.class)
-                .until(condition);
-    }
-
     private WebElement visible(By by) {
-        return waitFor(by + " to show", UI, d -> d.findElements(by).stream().filter(WebElement::isDisplayed).findFirst().orElse(null));
+        return browser.waitFor(by + " to show", UI, d -> d.findElements(by).stream().filter(WebElement::isDisplayed).findFirst().orElse(null));
     }
 
-    private void click(WebElement element) {
-        js("arguments[0].scrollIntoView({block: 'center'})", element);
-        element.click();
-    }
-
-    private WebElement testId(String id) {
-        return driver.findElement(By.cssSelector("[data-testid='" + id + "']"));
-    }
-
-    private List<WebElement> all(String id) {
-        return driver.findElements(By.cssSelector("[data-testid='" + id + "']"));
-    }
-
-    private Object js(String script, Object... args) {
-        return ((JavascriptExecutor) driver).executeScript(script, args);
-    }
 }

@@ -14,34 +14,22 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
-import java.util.function.Function;
 import java.util.logging.Level;
-import java.util.stream.Collectors;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIf;
 import org.openqa.selenium.By;
-import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.StaleElementReferenceException;
-import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
-import org.openqa.selenium.logging.LoggingPreferences;
 import org.openqa.selenium.support.ui.Select;
-import org.openqa.selenium.support.ui.WebDriverWait;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -63,21 +51,16 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @DirtiesContext
-@EnabledIf(value = "chromiumInstalled", disabledReason = BrowserFlowTest.SKIP)
+@EnabledIf(value = "chromiumInstalled", disabledReason = Browser.SKIP)
 class ComparePageBrowserTest {
 
     static final Path ROOT = Path.of("target", "e2e", "compare-" + UUID.randomUUID()).toAbsolutePath();
-    static final Path SHOTS = Path.of("target", "e2e-screenshots").toAbsolutePath();
     static final Duration UI = Duration.ofSeconds(20);
     static final Duration JOB = Duration.ofMinutes(3);
     static final int PICTURES = 2;
 
     static boolean chromiumInstalled() {
-        boolean found = Files.isExecutable(BrowserFlowTest.CHROMIUM) && Files.isExecutable(BrowserFlowTest.CHROMEDRIVER);
-        if (!found) {
-            System.err.println("ComparePageBrowserTest skipped: " + BrowserFlowTest.SKIP);
-        }
-        return found;
+        return Browser.installed("ComparePageBrowserTest");
     }
 
     @DynamicPropertySource
@@ -102,13 +85,13 @@ class ComparePageBrowserTest {
     ActiveModel model;
 
     private final HttpClient http = HttpClient.newHttpClient();
+    private Browser browser;
     private ChromeDriver driver;
-    private int shot;
 
     @AfterEach
     void quit() {
-        if (driver != null) {
-            driver.quit();
+        if (browser != null) {
+            browser.close();
         }
     }
 
@@ -116,38 +99,39 @@ class ComparePageBrowserTest {
     void twinEditTestAndProtocolInTheBrowser() throws Exception {
         int size = model.nativeSize();
         String concept = trainedConcept(size);
-        driver = startChromium();
+        browser = Browser.start(ROOT, "ComparePageBrowserTest", "compare-");
+        driver = browser.driver();
         try {
             flow(concept, size);
         } catch (Throwable failure) {
-            throw diagnosed(failure);
+            throw browser.diagnosed(failure);
         }
     }
 
     private void flow(String concept, int size) throws Exception {
         driver.get("http://127.0.0.1:" + port + "/#/c/" + concept + "/references");
-        waitFor("the live connection to the job feed", UI,
-                d -> "live".equals(testId("connection").getDomAttribute("data-status")));
-        click(waitFor("the concept's Compare button", UI, d -> first("compare-concept")));
+        browser.waitFor("the live connection to the job feed", UI,
+                d -> "live".equals(browser.testId("connection").getDomAttribute("data-status")));
+        browser.click(browser.waitFor("the concept's Compare button", UI, d -> first("compare-concept")));
 
         // The concept lands on the KL side; the plain side is empty, so nothing can run yet.
-        waitFor("the compare page with the concept on the KL side", UI,
-                d -> concept.equals(new Select(testId("pick-kl")).getFirstSelectedOption().getDomAttribute("value")));
-        assertThat(new Select(testId("pick-plain")).getFirstSelectedOption().getDomAttribute("value")).isEmpty();
-        click(testId("run-edit-test"));
-        waitFor("the message that both concepts are needed", UI,
-                d -> testId("edit-message").getText().contains("Choose both concepts first"));
+        browser.waitFor("the compare page with the concept on the KL side", UI,
+                d -> concept.equals(new Select(browser.testId("pick-kl")).getFirstSelectedOption().getDomAttribute("value")));
+        assertThat(new Select(browser.testId("pick-plain")).getFirstSelectedOption().getDomAttribute("value")).isEmpty();
+        browser.click(browser.testId("run-edit-test"));
+        browser.waitFor("the message that both concepts are needed", UI,
+                d -> browser.testId("edit-message").getText().contains("Choose both concepts first"));
 
         // Train its plain-TI twin: a new concept with the same references, trained with beta 0.
-        click(testId("train-twin"));
-        String twin = waitFor("the twin on the plain side", UI, d -> {
-            String id = new Select(testId("pick-plain")).getFirstSelectedOption().getDomAttribute("value");
+        browser.click(browser.testId("train-twin"));
+        String twin = browser.waitFor("the twin on the plain side", UI, d -> {
+            String id = new Select(browser.testId("pick-plain")).getFirstSelectedOption().getDomAttribute("value");
             return id == null || id.isEmpty() ? null : id;
         });
         assertThat(twin).isNotEqualTo(concept);
-        screenshot("twin-training");
-        waitFor("the twin's training to end", JOB, d -> !all("plain-trained").isEmpty() || !all("twin-message").get(0).getText().isEmpty());
-        assertThat(testId("twin-message").getText()).as("twin message").isEmpty();
+        browser.screenshot("twin-training");
+        browser.waitFor("the twin's training to end", JOB, d -> !browser.all("plain-trained").isEmpty() || !browser.all("twin-message").get(0).getText().isEmpty());
+        assertThat(browser.testId("twin-message").getText()).as("twin message").isEmpty();
         JsonNode twinConcept = get("/api/concepts/" + twin);
         assertThat(twinConcept.path("references").size()).as("the twin's references").isEqualTo(3);
         JsonNode twinJob = trainJobOf(twin);
@@ -160,21 +144,21 @@ class ComparePageBrowserTest {
         // The edit test: one edit, two pictures per side with the same seeds.
         setText("edit-words", "blue");
         setText("edit-contexts", "");
-        if (testId("edit-baseline").isSelected()) {
-            click(testId("edit-baseline"));
+        if (browser.testId("edit-baseline").isSelected()) {
+            browser.click(browser.testId("edit-baseline"));
         }
         setField("edit-pictures", String.valueOf(PICTURES));
         setField("edit-seed", "7");
-        waitFor("the model's default steps", UI, d -> !testId("edit-steps").getDomProperty("value").isEmpty());
+        browser.waitFor("the model's default steps", UI, d -> !browser.testId("edit-steps").getDomProperty("value").isEmpty());
         setField("edit-steps", "2");
         setField("edit-width", String.valueOf(size));
         setField("edit-height", String.valueOf(size));
-        click(testId("run-edit-test"));
-        waitFor("the edit test to end", JOB, d -> testId("run-edit-test").isEnabled()
+        browser.click(browser.testId("run-edit-test"));
+        browser.waitFor("the edit test to end", JOB, d -> browser.testId("run-edit-test").isEnabled()
                 && driver.findElements(By.cssSelector(".edit-results .skeleton")).isEmpty()
-                && !all("edit-row").isEmpty());
-        List<WebElement> rows = all("edit-row");
-        assertThat(rows).as("edit rows; %s", testId("edit-results").getText()).hasSize(1);
+                && !browser.all("edit-row").isEmpty());
+        List<WebElement> rows = browser.all("edit-row");
+        assertThat(rows).as("edit rows; %s", browser.testId("edit-results").getText()).hasSize(1);
         assertThat(rows.get(0).getDomAttribute("data-word")).isEqualTo("blue");
         for (String side : List.of("plain", "kl")) {
             WebElement cell = rows.get(0).findElement(By.cssSelector("[data-testid=edit-" + side + "]"));
@@ -183,43 +167,43 @@ class ComparePageBrowserTest {
             assertThat(pictures.stream().map(p -> p.getDomAttribute("data-seed")).toList()).as("%s seeds", side)
                     .containsExactly("7", "8");
             for (WebElement picture : pictures) {
-                assertThat((Boolean) js("return arguments[0].complete && arguments[0].naturalWidth > 0",
+                assertThat((Boolean) browser.js("return arguments[0].complete && arguments[0].naturalWidth > 0",
                         picture.findElement(By.tagName("img")))).as("%s picture loaded", side).isTrue();
                 assertThat(picture.findElement(By.cssSelector("[data-testid=edit-score]")).getText())
                         .as("%s score", side).matches("-?[0-9.]+(e[-+]?\\d+)?");
             }
         }
-        assertThat(testId("edit-summary").getText()).contains("plain TI", "KL-TI");
-        screenshot("edit-test", By.cssSelector("[data-testid=edit-results]"));
+        assertThat(browser.testId("edit-summary").getText()).contains("plain TI", "KL-TI");
+        browser.screenshot("edit-test", By.cssSelector("[data-testid=edit-results]"));
 
         // The protocol: five pictures picked from the references and the edit test's pictures.
-        assertThat(new Select(testId("role-subject")).getFirstSelectedOption().getDomAttribute("value"))
+        assertThat(new Select(browser.testId("role-subject")).getFirstSelectedOption().getDomAttribute("value"))
                 .as("the subject defaults to a reference").contains("/references/");
         pick("role-lookAlike", "/api/concepts/" + concept + "/references/ref-002.png");
         pick("role-otherSubject", "/api/concepts/" + concept + "/references/ref-003.png");
-        List<String> generated = new Select(testId("role-unrelated")).getOptions().stream()
+        List<String> generated = new Select(browser.testId("role-unrelated")).getOptions().stream()
                 .map(o -> o.getDomAttribute("value")).filter(v -> v != null && v.startsWith("/api/outputs/")).toList();
         assertThat(generated).as("edit test pictures offered").hasSize(2 * PICTURES);
         pick("role-unrelated", generated.get(0));
         pick("role-subjectInContext", generated.get(generated.size() - 1));
         setText("protocol-context", "on the beach");
-        click(testId("run-protocol"));
-        waitFor("the protocol report", JOB, d -> !all("report-summary").isEmpty()
-                || !testId("protocol-message").getText().isEmpty()
-                || testId("protocol-report").getText().contains("failed"));
-        assertThat(testId("protocol-message").getText()).as("protocol message").isEmpty();
-        assertThat(testId("report-summary").findElements(By.cssSelector("tbody tr"))).as("summary rows").hasSize(4);
-        assertThat(all("report-variant")).hasSize(2);
-        assertThat(all("report-experiment")).hasSize(6);
-        assertThat(testId("claim-verdict").getText()).startsWith("claim ");
+        browser.click(browser.testId("run-protocol"));
+        browser.waitFor("the protocol report", JOB, d -> !browser.all("report-summary").isEmpty()
+                || !browser.testId("protocol-message").getText().isEmpty()
+                || browser.testId("protocol-report").getText().contains("failed"));
+        assertThat(browser.testId("protocol-message").getText()).as("protocol message").isEmpty();
+        assertThat(browser.testId("report-summary").findElements(By.cssSelector("tbody tr"))).as("summary rows").hasSize(4);
+        assertThat(browser.all("report-variant")).hasSize(2);
+        assertThat(browser.all("report-experiment")).hasSize(6);
+        assertThat(browser.testId("claim-verdict").getText()).startsWith("claim ");
         assertThat(driver.findElements(By.cssSelector("[data-testid=protocol-report] td.num")).stream()
                 .map(WebElement::getText).toList()).allMatch(t -> t.matches("-?[0-9.]+(e[-+]?\\d+)?"));
-        screenshot("protocol-report", By.cssSelector("[data-testid=protocol-report]"));
+        browser.screenshot("protocol-report", By.cssSelector("[data-testid=protocol-report]"));
 
         // A reload finds the same pair, edit test and report from the address and the browser's record.
         driver.navigate().refresh();
-        waitFor("the edit grid after a reload", UI, d -> all("edit-picture").size() == 2 * PICTURES
-                && !all("report-summary").isEmpty());
+        browser.waitFor("the edit grid after a reload", UI, d -> browser.all("edit-picture").size() == 2 * PICTURES
+                && !browser.all("report-summary").isEmpty());
 
         List<String> errors = driver.manage().logs().get(LogType.BROWSER).getAll().stream()
                 .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue())
@@ -305,96 +289,30 @@ class ComparePageBrowserTest {
 
     // ---- the browser --------------------------------------------------------------------------
 
-    private ChromeDriver startChromium() throws IOException {
-        Files.createDirectories(ROOT);
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(BrowserFlowTest.CHROMEDRIVER.toFile())
-                .withLogFile(ROOT.resolve("chromedriver.log").toFile())
-                .build();
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(BrowserFlowTest.CHROMIUM.toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--user-data-dir=" + Files.createTempDirectory(ROOT, "chromium-profile"), "--window-size=1280,1000");
-        LoggingPreferences logs = new LoggingPreferences();
-        logs.enable(LogType.BROWSER, Level.ALL);
-        options.setCapability(ChromeOptions.LOGGING_PREFS, logs);
-        return new ChromeDriver(service, options);
-    }
-
     private void pick(String testId, String value) {
-        new Select(testId(testId)).selectByValue(value);
-        assertThat(testId(testId).getDomProperty("value")).isEqualTo(value);
+        new Select(browser.testId(testId)).selectByValue(value);
+        assertThat(browser.testId(testId).getDomProperty("value")).isEqualTo(value);
     }
 
     private void setField(String testId, String value) {
-        WebElement input = testId(testId);
-        js("arguments[0].scrollIntoView({block: 'center'}); arguments[0].select()", input);
+        WebElement input = browser.testId(testId);
+        browser.js("arguments[0].scrollIntoView({block: 'center'}); arguments[0].select()", input);
         input.sendKeys(value);
         assertThat(input.getDomProperty("value")).as(testId).isEqualTo(value);
     }
 
     private void setText(String testId, String value) {
-        WebElement input = testId(testId);
-        js("arguments[0].scrollIntoView({block: 'center'}); arguments[0].value = ''", input);
+        WebElement input = browser.testId(testId);
+        browser.js("arguments[0].scrollIntoView({block: 'center'}); arguments[0].value = ''", input);
         if (!value.isEmpty()) {
             input.sendKeys(value);
         }
         assertThat(input.getDomProperty("value")).as(testId).isEqualTo(value);
     }
 
-    private void screenshot(String stage, By focus) throws IOException {
-        js("arguments[0].scrollIntoView({block: 'start'})", driver.findElement(focus));
-        screenshot(stage);
-    }
-
-    private void screenshot(String stage) throws IOException {
-        Files.createDirectories(SHOTS);
-        Path file = SHOTS.resolve(String.format("compare-%02d-%s.png", ++shot, stage));
-        Files.copy(driver.getScreenshotAs(OutputType.FILE).toPath(), file, StandardCopyOption.REPLACE_EXISTING);
-        System.out.println("ComparePageBrowserTest screenshot: " + file);
-    }
-
-    private AssertionError diagnosed(Throwable failure) {
-        StringBuilder out = new StringBuilder(String.valueOf(failure.getMessage()));
-        try {
-            screenshot("failure");
-            out.append("\n--- page ").append(driver.getCurrentUrl()).append(" ---\n")
-                    .append(driver.findElement(By.tagName("body")).getText());
-            out.append("\n--- browser console ---\n").append(driver.manage().logs().get(LogType.BROWSER).getAll()
-                    .stream().map(LogEntry::toString).collect(Collectors.joining("\n")));
-        } catch (Throwable e) {
-            out.append("\n(diagnostics incomplete: ").append(e).append(')');
-        }
-        return new AssertionError(out.toString(), failure);
-    }
-
-    private <T> T waitFor(String what, Duration timeout, Function<WebDriver, T> condition) {
-        return new WebDriverWait(driver, timeout, Duration.ofMillis(100))
-                .withMessage("waited " + timeout.toSeconds() + " s for " + what)
-                .ignoring(StaleElementReferenceException.class)
-                .until(condition);
-    }
-
-    private void click(WebElement element) {
-        js("arguments[0].scrollIntoView({block: 'center'})", element);
-        element.click();
-    }
-
-    private WebElement testId(String id) {
-        return driver.findElement(By.cssSelector("[data-testid='" + id + "']"));
-    }
-
     private WebElement first(String id) {
-        List<WebElement> found = all(id);
+        List<WebElement> found = browser.all(id);
         return found.isEmpty() ? null : found.get(0);
     }
 
-    private List<WebElement> all(String id) {
-        return driver.findElements(By.cssSelector("[data-testid='" + id + "']"));
-    }
-
-    private Object js(String script, Object... args) {
-        return ((JavascriptExecutor) driver).executeScript(script, args);
-    }
 }
