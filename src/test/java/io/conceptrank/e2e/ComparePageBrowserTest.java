@@ -16,7 +16,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 import java.util.logging.Level;
@@ -157,21 +160,15 @@ class ComparePageBrowserTest {
         browser.waitFor("the edit test to end", JOB, d -> browser.testId("run-edit-test").isEnabled()
                 && driver.findElements(By.cssSelector(".edit-results .skeleton")).isEmpty()
                 && !browser.all("edit-row").isEmpty());
-        List<WebElement> rows = browser.all("edit-row");
-        assertThat(rows).as("edit rows; %s", browser.testId("edit-results").getText()).hasSize(1);
-        assertThat(rows.get(0).getDomAttribute("data-word")).isEqualTo("blue");
+        // The grid may be drawn again as the last job events arrive: it is read whole, again if an element
+        // went stale, once every picture has loaded.
+        EditGrid grid = browser.waitFor("every picture of the edit grid loaded", UI, d -> readEditGrid());
+        assertThat(grid.rows()).as("edit rows; %s", grid.text()).isEqualTo(1);
+        assertThat(grid.word()).isEqualTo("blue");
         for (String side : List.of("plain", "kl")) {
-            WebElement cell = rows.get(0).findElement(By.cssSelector("[data-testid=edit-" + side + "]"));
-            List<WebElement> pictures = cell.findElements(By.cssSelector("[data-testid=edit-picture]"));
-            assertThat(pictures).as("%s pictures; %s", side, cell.getText()).hasSize(PICTURES);
-            assertThat(pictures.stream().map(p -> p.getDomAttribute("data-seed")).toList()).as("%s seeds", side)
-                    .containsExactly("7", "8");
-            for (WebElement picture : pictures) {
-                assertThat((Boolean) browser.js("return arguments[0].complete && arguments[0].naturalWidth > 0",
-                        picture.findElement(By.tagName("img")))).as("%s picture loaded", side).isTrue();
-                assertThat(picture.findElement(By.cssSelector("[data-testid=edit-score]")).getText())
-                        .as("%s score", side).matches("-?[0-9.]+(e[-+]?\\d+)?");
-            }
+            assertThat(grid.seeds().get(side)).as("%s seeds; %s", side, grid.text()).containsExactly("7", "8");
+            assertThat(grid.scores().get(side)).as("%s scores", side)
+                    .allMatch(score -> score.matches("-?[0-9.]+(e[-+]?\\d+)?"));
         }
         assertThat(browser.testId("edit-summary").getText()).contains("plain TI", "KL-TI");
         browser.screenshot("edit-test", By.cssSelector("[data-testid=edit-results]"));
@@ -209,6 +206,38 @@ class ComparePageBrowserTest {
                 .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue())
                 .map(LogEntry::getMessage).filter(m -> !m.contains("status of 404")).toList();
         assertThat(errors).as("errors in the browser console").isEmpty();
+    }
+
+    /** The edit grid as the page shows it: rows, the first row's edit word, and per side its seeds and scores. */
+    record EditGrid(int rows, String word, Map<String, List<String>> seeds, Map<String, List<String>> scores,
+            String text) {}
+
+    /** The grid, or null while a picture is still loading. */
+    private EditGrid readEditGrid() {
+        List<WebElement> rows = browser.all("edit-row");
+        if (rows.isEmpty()) {
+            return null;
+        }
+        Map<String, List<String>> seeds = new LinkedHashMap<>();
+        Map<String, List<String>> scores = new LinkedHashMap<>();
+        for (String side : List.of("plain", "kl")) {
+            WebElement cell = rows.get(0).findElement(By.cssSelector("[data-testid=edit-" + side + "]"));
+            List<WebElement> pictures = cell.findElements(By.cssSelector("[data-testid=edit-picture]"));
+            List<String> sideSeeds = new ArrayList<>();
+            List<String> sideScores = new ArrayList<>();
+            for (WebElement picture : pictures) {
+                if (!Boolean.TRUE.equals(browser.js("return arguments[0].complete && arguments[0].naturalWidth > 0",
+                        picture.findElement(By.tagName("img"))))) {
+                    return null;
+                }
+                sideSeeds.add(picture.getDomAttribute("data-seed"));
+                sideScores.add(picture.findElement(By.cssSelector("[data-testid=edit-score]")).getText());
+            }
+            seeds.put(side, sideSeeds);
+            scores.put(side, sideScores);
+        }
+        return new EditGrid(rows.size(), rows.get(0).getDomAttribute("data-word"), seeds, scores,
+                browser.testId("edit-results").getText());
     }
 
     // ---- setup through the REST API ---------------------------------------------------------
