@@ -24,12 +24,7 @@ final class ConceptLoader {
         if (concept.embedding() != null) {
             try (NDManager manager = NDManager.newBaseManager()) {
                 Path file = store.embeddingFile(id, EmbeddingFiles.Format.DIFFUSERS);
-                var loaded = EmbeddingFiles.read(file, concept.name(), width, manager);
-                long n = loaded.vectors().getShape().get(0);
-                vectors = new float[(int) n][];
-                for (int i = 0; i < n; i++) {
-                    vectors[i] = loaded.vectors().get(i).toFloatArray();
-                }
+                vectors = EmbeddingFiles.read(file, concept.name(), width, manager).rows();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

@@ -63,6 +63,15 @@ public final class EmbeddingFiles {
      * @param metadata the file's {@code __metadata__}
      */
     public record Loaded(Format format, String token, NDArray vectors, Map<String, String> metadata) {
+
+        /** The vectors as rows [n][dim], outside the manager they were read into. */
+        public float[][] rows() {
+            float[][] rows = new float[(int) vectors.getShape().get(0)][];
+            for (int i = 0; i < rows.length; i++) {
+                rows[i] = vectors.get(i).toFloatArray();
+            }
+            return rows;
+        }
     }
 
     private EmbeddingFiles() {}

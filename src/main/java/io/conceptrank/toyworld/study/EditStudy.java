@@ -1,8 +1,6 @@
 package io.conceptrank.toyworld.study;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import io.conceptrank.metric.eval.EvaluationProtocol;
 import io.conceptrank.pipeline.LearnedTokens;
 import io.conceptrank.pipeline.StableDiffusion;
 import io.conceptrank.plugin.spi.Concept;
@@ -21,7 +19,6 @@ import io.conceptrank.training.Checkpoint;
 import io.conceptrank.training.EmbeddingFiles;
 import io.conceptrank.training.TextualInversionTrainer;
 import java.awt.image.BufferedImage;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -123,7 +120,7 @@ public final class EditStudy {
         return settings;
     }
 
-    /** The scenes of a subject's reference renders: one per held-out subject in turn, or two. */
+    /** The scenes of a subject's reference renders: one per held-out subject in turn, or two (as HeldOutStudy's). */
     public static List<Context> referenceContexts(Subject subject, int scenes) {
         List<Context> contexts = ToyWorld.contexts();
         int i = Math.max(0, ToyWorld.HELD_OUT.indexOf(subject));
@@ -217,7 +214,7 @@ public final class EditStudy {
                     references(subject, seed), parameters, runDir, done > 0), recorder);
             double seconds = (System.nanoTime() - t0) / 1e9;
             Concept trained = new Concept(subject.id(), demo.placeholder(), demo.initializer(), vectors);
-            TrainingStats stats = recorder.stats(EvaluationProtocol.meanNorm(vectors), initializerNorm(demo), seconds);
+            TrainingStats stats = recorder.stats(seconds);
             Files.createDirectories(folder);
             JSON.writerWithDefaultPrettyPrinter().writeValue(statsFile(subject, arm, seed).toFile(), stats);
             try (NDManager m = model.manager().newSubManager()) {
@@ -231,21 +228,11 @@ public final class EditStudy {
             return trained;
         }
         try (NDManager m = model.manager().newSubManager()) {
-            NDArray vectors = EmbeddingFiles.read(file, subject.id(), model.textEncoder().config().width(), m).vectors();
-            float[][] rows = new float[(int) vectors.getShape().get(0)][];
-            for (int i = 0; i < rows.length; i++) {
-                rows[i] = vectors.get(i).toFloatArray();
-            }
-            return new Concept(subject.id(), demo.placeholder(), demo.initializer(), rows);
+            return new Concept(subject.id(), demo.placeholder(), demo.initializer(),
+                    EmbeddingFiles.read(file, subject.id(), model.textEncoder().config().width(), m).rows());
         }
     }
 
-    private double initializerNorm(DemoSubjects.Demo demo) {
-        int id = model.tokenizer().encode(demo.initializer())[0];
-        try (NDManager m = model.manager().newSubManager()) {
-            return model.textEncoder().embedTokens(m.create(new long[] {id}).reshape(1, 1)).norm().getFloat();
-        }
-    }
 
     /** One prompt of the evaluation with what it asks. */
     record Ask(String kind, Attribute attribute, Named value, String prompt) {}
@@ -355,10 +342,13 @@ public final class EditStudy {
             return false;
         }
 
-        TrainingStats stats(double norm, double initializerNorm, double seconds) {
+        /** Means over the last steps; the norms as the trainer reported them at its last step. */
+        TrainingStats stats(double seconds) {
             List<Map<String, Object>> last = events.subList(Math.max(0, events.size() - STATS_WINDOW), events.size());
+            Map<String, Object> end = events.get(events.size() - 1);
             return new TrainingStats(mean(last, "loss"), mean(last, "denoiseLoss"), mean(last, "kl"),
-                    mean(last, "l2Pull"), mean(last, "klShare"), norm, initializerNorm, seconds);
+                    mean(last, "l2Pull"), mean(last, "klShare"), ((Number) end.get("embeddingNorm")).doubleValue(),
+                    ((Number) end.get("initializerNorm")).doubleValue(), seconds);
         }
 
         private static double mean(List<Map<String, Object>> events, String key) {

@@ -1,6 +1,5 @@
 package io.conceptrank.toyworld.study;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.conceptrank.metric.ClipScoringSession;
 import io.conceptrank.metric.eval.EvaluationProtocol;
@@ -18,7 +17,6 @@ import io.conceptrank.toyworld.Captions;
 import io.conceptrank.toyworld.DemoSubjects;
 import io.conceptrank.toyworld.Renderer;
 import io.conceptrank.toyworld.Subject;
-import io.conceptrank.toyworld.ToyWorld;
 import io.conceptrank.toyworld.ToyWorld.Attribute;
 import io.conceptrank.toyworld.ToyWorld.Context;
 import io.conceptrank.toyworld.train.ToyEval;
@@ -26,7 +24,6 @@ import io.conceptrank.training.EmbeddingFiles;
 import io.conceptrank.training.TextualInversionTrainer;
 import io.conceptrank.training.TrainingSettings;
 import java.awt.image.BufferedImage;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -102,16 +99,12 @@ public final class HeldOutStudy {
 
     /** The two scenes a subject's reference renders show: different per subject, never the evaluation scenes. */
     public static List<Context> referenceContexts(Subject subject) {
-        List<Context> contexts = ToyWorld.contexts();
-        int i = Math.max(0, ToyWorld.HELD_OUT.indexOf(subject));
-        return List.of(contexts.get((2 * i) % contexts.size()), contexts.get((2 * i + 1) % contexts.size()));
+        return EditStudy.referenceContexts(subject, 2);
     }
 
     /** The scenes the learned word is asked to carry the subject into: every scene but the reference ones. */
     public static List<Context> evaluationContexts(Subject subject) {
-        List<Context> out = new ArrayList<>(ToyWorld.contexts());
-        out.removeAll(referenceContexts(subject));
-        return out;
+        return EditStudy.evaluationContexts(subject, 2);
     }
 
     /** The subject's reference renders ("photos"), alternating between its two reference scenes. */
@@ -158,12 +151,8 @@ public final class HeldOutStudy {
                     settings.steps(), (System.nanoTime() - t0) / 1e9));
         }
         try (NDManager m = model.manager().newSubManager()) {
-            NDArray vectors = EmbeddingFiles.read(file, subject.id(), width, m).vectors();
-            float[][] rows = new float[(int) vectors.getShape().get(0)][];
-            for (int i = 0; i < rows.length; i++) {
-                rows[i] = vectors.get(i).toFloatArray();
-            }
-            return new Concept(subject.id(), placeholder, demo.initializer(), rows);
+            return new Concept(subject.id(), placeholder, demo.initializer(),
+                    EmbeddingFiles.read(file, subject.id(), width, m).rows());
         }
     }
 
